@@ -1,0 +1,217 @@
+"""The one place where roles and unit scope are decided.
+
+Every user has one role and one administrative unit. What a role may do is read from
+ROLE_POLICIES (the contract's role table); nothing else in the code branches on role names.
+A user sees their unit and everything below it, plus the history of the units theirs
+replaced (a commune formed in the 2025 mergers sees the communes it was made of).
+
+Reads: `Model.objects.for_user(user)` on a ScopedQuerySet. Writes and approvals:
+`can_write`, `can_submit`, `can_approve`, `can_manage_user`, used by the services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PROVINCE = "province", _("Cán bộ Ban Dân tộc tỉnh")
+    DISTRICT = "district", _("Cán bộ Phòng Dân tộc huyện")
+    COMMUNE = "commune", _("Cán bộ xã")
+    LEADER = "leader", _("Lãnh đạo tỉnh")
+    ADMIN = "admin", _("Quản trị hệ thống")
+
+
+@dataclass(frozen=True)
+class RolePolicy:
+    reads_program_data: bool
+    writes: bool
+    submits: bool
+    approves: bool
+    requests_reports: bool
+    manages_reference_data: bool
+    manages_roles: frozenset
+    unit_levels: frozenset  # the levels of unit a user of this role may be attached to
+
+
+ROLE_POLICIES: dict[str, RolePolicy] = {
+    Role.PROVINCE: RolePolicy(
+        reads_program_data=True,
+        writes=True,
+        submits=False,
+        approves=True,
+        requests_reports=True,
+        manages_reference_data=False,
+        manages_roles=frozenset({Role.DISTRICT, Role.COMMUNE}),
+        unit_levels=frozenset({"province"}),
+    ),
+    Role.DISTRICT: RolePolicy(
+        reads_program_data=True,
+        writes=True,
+        submits=True,
+        approves=False,
+        requests_reports=True,
+        manages_reference_data=False,
+        manages_roles=frozenset({Role.COMMUNE}),
+        unit_levels=frozenset({"district"}),
+    ),
+    Role.COMMUNE: RolePolicy(
+        reads_program_data=True,
+        writes=True,
+        submits=True,  # only where the commune reports straight to the province (two-level government)
+        approves=False,
+        requests_reports=False,
+        manages_reference_data=False,
+        manages_roles=frozenset(),
+        unit_levels=frozenset({"commune"}),
+    ),
+    Role.LEADER: RolePolicy(
+        reads_program_data=True,
+        writes=False,
+        submits=False,
+        approves=False,
+        requests_reports=True,
+        manages_reference_data=False,
+        manages_roles=frozenset(),
+        unit_levels=frozenset({"province"}),
+    ),
+    Role.ADMIN: RolePolicy(
+        reads_program_data=False,
+        writes=False,
+        submits=False,
+        approves=False,
+        requests_reports=False,
+        manages_reference_data=True,
+        manages_roles=frozenset(Role.values),
+        unit_levels=frozenset({"province", "district", "commune"}),
+    ),
+}
+
+# The policy of nobody: anonymous, inactive or unit-less users.
+NO_ACCESS = RolePolicy(False, False, False, False, False, False, frozenset(), frozenset())
+
+
+def policy_for(user) -> RolePolicy:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NO_ACCESS
+    if getattr(user, "unit_id", None) is None:
+        return NO_ACCESS
+    return ROLE_POLICIES.get(user.role, NO_ACCESS)
+
+
+def visible_roots(user) -> list[str] | None:
+    """Path prefixes of the units a user may see, or None when they may see nothing.
+
+    The user's own unit, plus every unit it replaced (followed back through the mergers).
+    Computed once per user object.
+    """
+    if policy_for(user) is NO_ACCESS:
+        return None
+    cached = getattr(user, "_scope_roots", None)
+    if cached is not None:
+        return cached
+    from geography.models import UnitSuccession
+
+    unit = user.unit
+    roots = [unit.path]
+    frontier = [unit.pk]
+    seen = {unit.pk}
+    while frontier:
+        rows = list(
+            UnitSuccession.objects.filter(successor_id__in=frontier).values_list("predecessor_id", "predecessor__path")
+        )
+        frontier = []
+        for pk, path in rows:
+            if pk not in seen:
+                seen.add(pk)
+                frontier.append(pk)
+                roots.append(path)
+    # A root inside another root adds nothing.
+    roots = sorted(set(roots))
+    roots = [r for r in roots if not any(r != o and r.startswith(o) for o in roots)]
+    user._scope_roots = roots
+    return roots
+
+
+def unit_in_scope(user, unit) -> bool:
+    roots = visible_roots(user)
+    return bool(roots) and unit is not None and any(unit.path.startswith(root) for root in roots)
+
+
+def can_read_program_data(user) -> bool:
+    return policy_for(user).reads_program_data
+
+
+def can_write(user, unit) -> bool:
+    """May `user` create, change or delete program data of `unit`?"""
+    return policy_for(user).writes and unit_in_scope(user, unit)
+
+
+def can_submit(user, unit) -> bool:
+    """May `user` submit the figures of `unit` for approval?
+
+    A district submits; a commune submits only where it reports straight to the province.
+    """
+    if not (policy_for(user).submits and unit_in_scope(user, unit)):
+        return False
+    if unit.level == "district":
+        return True
+    return unit.level == "commune" and unit.parent is not None and unit.parent.level == "province"
+
+
+def can_approve(user, unit) -> bool:
+    """May `user` approve or return a submission of `unit`? Province staff, for units below them."""
+    return policy_for(user).approves and unit_in_scope(user, unit) and unit.pk != user.unit_id
+
+
+def can_request_reports(user) -> bool:
+    return policy_for(user).requests_reports
+
+
+def can_manage_users(user) -> bool:
+    return bool(policy_for(user).manages_roles)
+
+
+def can_manage_user(actor, role: str, unit) -> bool:
+    """May `actor` create or deactivate a user with `role` at `unit`?"""
+    policy = policy_for(actor)
+    if role not in policy.manages_roles or not unit_in_scope(actor, unit):
+        return False
+    return unit.level in ROLE_POLICIES[role].unit_levels
+
+
+def can_manage_reference_data(user) -> bool:
+    return policy_for(user).manages_reference_data or bool(getattr(user, "is_superuser", False))
+
+
+def path_condition(lookup: str, roots: list[str]) -> Q:
+    prefix = f"{lookup}__path__startswith" if lookup else "path__startswith"
+    condition = Q()
+    for root in roots:
+        condition |= Q(**{prefix: root})
+    return condition
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base queryset of every model that belongs to a unit.
+
+    The model names the lookup to its unit once, as `scope_lookup` ("unit",
+    "allocation__unit"…). `for_user` fails closed: anonymous, inactive, unit-less users
+    and roles that read no program data get nothing.
+    """
+
+    def for_user(self, user):
+        if not can_read_program_data(user):
+            return self.none()
+        roots = visible_roots(user)
+        if not roots:
+            return self.none()
+        return self.filter(path_condition(self.model.scope_lookup, roots))
+
+    def unscoped_for_system(self):
+        """All rows, for management commands and system jobs. Never call this with a user's request."""
+        return self.all()

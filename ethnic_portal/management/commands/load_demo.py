@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from ethnic_portal.demo import DemoDataError, load_demo
+
+
+class Command(BaseCommand):
+    help = "Nạp dữ liệu mẫu tỉnh Bắc Kạn (idempotent). Cần chạy load_reference_data trước."
+
+    def handle(self, *args, **options):
+        try:
+            result = load_demo()
+        except DemoDataError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Đã nạp dữ liệu mẫu Bắc Kạn: {result['villages_created']} thôn mới."))

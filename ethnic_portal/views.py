@@ -1,0 +1,58 @@
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from accounts.scope import can_manage_reference_data
+from geography import selectors as geography_selectors
+from programs import selectors as program_selectors
+
+from . import health
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """The start page of each role: who you are, where, what you can do, the units you look after."""
+
+    def get_template_names(self):
+        role = self.request.user.role or "commune"
+        return [f"home/{role}.html", "home/base_home.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        context["budget_year"] = program_selectors.current_budget_year(today=today)
+        if user.unit_id:
+            context["summary"] = geography_selectors.scope_summary(user=user, on=today)
+            context["unit_ancestors"] = user.unit.ancestors()
+        return context
+
+
+@never_cache
+def health_view(request):
+    """Liveness for load balancers and compose: the database answers. Says nothing else."""
+    ok, _detail = health.check_database()
+    return JsonResponse({"status": "ok" if ok else "error"}, status=200 if ok else 503)
+
+
+class SystemStatusView(LoginRequiredMixin, TemplateView):
+    """Database, cache and Celery worker, for the system administrator."""
+
+    template_name = "system_status.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_manage_reference_data(request.user):
+            raise PermissionDenied(_("Chỉ quản trị hệ thống xem được trang này."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["checks"] = [
+            (_("Cơ sở dữ liệu"), *health.check_database()),
+            (_("Bộ nhớ đệm"), *health.check_cache()),
+            (_("Hàng đợi tác vụ (Celery)"), *health.check_worker()),
+        ]
+        return context

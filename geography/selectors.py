@@ -1,0 +1,38 @@
+"""Reads of the unit tree, always through the user's scope."""
+
+import datetime
+from collections import Counter
+
+from django.db.models import Count
+
+from .models import AdministrativeUnit, Level
+
+
+def unit_get(*, user, pk) -> AdministrativeUnit:
+    """A unit the user may see (AdministrativeUnit.DoesNotExist otherwise)."""
+    return AdministrativeUnit.objects.for_user(user).select_related("parent").get(pk=pk)
+
+
+def unit_children(*, user, unit):
+    return (
+        AdministrativeUnit.objects.for_user(user)
+        .filter(parent=unit)
+        .annotate(child_count=Count("children"))
+        .order_by("valid_to", "code")
+    )
+
+
+def scope_summary(*, user, on: datetime.date) -> dict:
+    """Units in the user's scope that exist on `on`, counted by level, and communes by region."""
+    own = user.unit
+    units = AdministrativeUnit.objects.for_user(user).below(own) if own else AdministrativeUnit.objects.none()
+    by_level = Counter(dict(units.valid_on(on).values_list("level").annotate(n=Count("id")).values_list("level", "n")))
+    historical = units.filter(valid_to__lt=on).count()
+    regions = Counter(
+        dict(units.filter(level=Level.COMMUNE).values_list("region").annotate(n=Count("id")).values_list("region", "n"))
+    )
+    return {
+        "levels": [(level, by_level.get(level.value, 0)) for level in Level if level != Level.PROVINCE],
+        "historical": historical,
+        "regions": [(value, regions.get(value, 0)) for value in ("III", "II", "I", "")],
+    }
