@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from geography.models import AdministrativeUnit
+from geography.models import AdministrativeUnit, Level
 
 from .models import User
 from .scope import ROLE_POLICIES, Role, can_manage_user
@@ -45,7 +45,9 @@ def _check_role_and_unit(role: str, unit: AdministrativeUnit | None) -> None:
                 "unit": _("Vai trò %(role)s phải gắn với đơn vị cấp %(levels)s, không phải %(unit)s.")
                 % {
                     "role": Role(role).label,
-                    "levels": ", ".join(sorted(ROLE_POLICIES[role].unit_levels)),
+                    "levels": ", ".join(
+                        str(Level(level).label).lower() for level in sorted(ROLE_POLICIES[role].unit_levels)
+                    ),
                     "unit": unit.name,
                 }
             }

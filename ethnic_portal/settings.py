@@ -202,9 +202,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, so that an unauthenticated call answers 401 with WWW-Authenticate: Token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "ethnic_portal.api.Pagination",
@@ -218,6 +219,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cổng quản lý Chương trình MTQG DTTS&MN (Quyết định 1719/QĐ-TTg). Tiền: số nguyên đồng.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

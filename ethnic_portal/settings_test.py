@@ -23,3 +23,4 @@ STORAGES = {
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+STATIC_ROOT = tempfile.mkdtemp(prefix="ethnic_portal_test_static_")

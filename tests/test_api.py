@@ -1,0 +1,109 @@
+import pytest
+import yaml
+
+from tests.factories import TEST_PASSWORD, VillageFactory, unit
+
+
+def test_a_token_is_issued_for_the_right_password(api_client, district_user):
+    response = api_client.post(
+        "/api/v1/auth/token/", {"username": "huyen_babe", "password": TEST_PASSWORD}, format="json"
+    )
+    assert response.status_code == 200
+    assert set(response.json()) == {"token"}
+
+
+def test_a_wrong_password_gets_400_with_a_vietnamese_message(api_client, district_user):
+    response = api_client.post("/api/v1/auth/token/", {"username": "huyen_babe", "password": "sai"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"] == ["Không thể đăng nhập với thông tin đã nhập."]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/units/", "/api/v1/projects/", "/api/v1/ethnic-groups/", "/api/v1/schema/"])
+def test_the_api_needs_authentication(api_client, reference_data, path):
+    assert api_client.get(path).status_code == 401
+
+
+def test_a_province_user_lists_the_eight_districts_of_bac_kan(api_as, province_user):
+    body = api_as(province_user).get("/api/v1/units/", {"level": "district", "parent": "06"}).json()
+    assert body["count"] == 8
+    assert body["results"][0] == {
+        "code": "058",
+        "name": "Thành phố Bắc Kạn",
+        "level": "district",
+        "parent": "06",
+        "region": None,
+        "unit_type": "thanh_pho",
+        "valid_from": None,
+        "valid_to": "2025-06-30",
+        "is_extremely_difficult": False,
+    }
+
+
+def test_units_carry_their_region(api_as, province_user):
+    body = api_as(province_user).get("/api/v1/units/", {"parent": "060"}).json()
+    assert body["count"] == 10
+    assert {row["region"] for row in body["results"]} == {"III"}  # Pác Nặm: all region III
+
+
+def test_units_valid_on_a_date(api_as, new_province_user):
+    api = api_as(new_province_user)
+    assert (
+        api.get("/api/v1/units/", {"parent": "19", "valid_on": "2026-01-01", "level": "commune"}).json()["count"] == 92
+    )
+    assert api.get("/api/v1/units/", {"parent": "061", "valid_on": "2026-01-01"}).json()["count"] == 0
+    assert api.get("/api/v1/units/", {"parent": "061", "valid_on": "2024-06-30"}).json()["count"] == 15
+
+
+def test_a_unit_code_names_the_version_valid_today(api_as, new_province_user):
+    body = api_as(new_province_user).get("/api/v1/units/19/").json()
+    assert body["valid_from"] == "2025-07-01"
+
+
+def test_bad_filter_values_get_400_naming_the_field(api_as, province_user):
+    response = api_as(province_user).get("/api/v1/units/", {"level": "galaxy", "valid_on": "hôm qua"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"level", "valid_on"}
+
+
+def test_projects_list_ten_with_their_subprojects(api_as, commune_user):
+    body = api_as(commune_user).get("/api/v1/projects/").json()
+    assert body["count"] == 10
+    assert [p["code"] for p in body["results"]] == [f"DA{n}" for n in range(1, 11)]
+    da3 = body["results"][2]
+    assert da3["name"].startswith("Phát triển sản xuất nông, lâm nghiệp bền vững")
+    assert [s["code"] for s in da3["subprojects"]] == ["DA3.TDA1", "DA3.TDA2"]
+    assert set(da3["subprojects"][0]) == {"code", "name", "capital_types"}
+    assert body["results"][0]["subprojects"] == []
+
+
+def test_ethnic_groups_list_54(api_as, leader):
+    body = api_as(leader).get("/api/v1/ethnic-groups/").json()
+    assert body["count"] == 54
+    assert len(body["results"]) == 54
+    assert body["results"][1]["code"] == "02"
+    assert body["results"][1]["name"] == "Tày"
+
+
+def test_page_size_is_capped_at_500(api_as, new_province_user):
+    commune = unit("01912", current=True)
+    for _n in range(300):
+        VillageFactory(parent=commune)
+    body = api_as(new_province_user).get("/api/v1/units/", {"page_size": 10000}).json()
+    assert body["count"] > 500
+    assert len(body["results"]) == 500
+    assert body["next"]
+
+
+def test_the_schema_is_openapi_3_and_names_the_contract_paths(api_as, leader):
+    response = api_as(leader).get("/api/v1/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    assert schema["openapi"].startswith("3.")
+    for path in ["/api/v1/units/", "/api/v1/ethnic-groups/", "/api/v1/projects/", "/api/v1/auth/token/"]:
+        assert path in schema["paths"]
+
+
+def test_reference_endpoints_are_read_only(api_as, province_user):
+    api = api_as(province_user)
+    assert api.post("/api/v1/projects/", {"code": "DA11"}, format="json").status_code == 405
+    assert api.delete("/api/v1/units/06/").status_code == 405
