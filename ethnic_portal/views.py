@@ -26,7 +26,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
         today = timezone.localdate()
         context["budget_year"] = program_selectors.current_budget_year(today=today)
         if user.unit_id:
-            context["summary"] = geography_selectors.scope_summary(user=user, on=today)
+            on = geography_selectors.summary_date(user.unit, today)
+            context["summary"] = geography_selectors.scope_summary(user=user, on=on)
             context["unit_ancestors"] = user.unit.ancestors()
         return context
 

@@ -1,0 +1,160 @@
+"""Meta-tests: the house rules hold for every model, viewset and URL, including future ones."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.mixins import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewMixin
+from accounts.scope import ScopedQuerySet
+from ethnic_portal.api_urls import router
+from geography.models import AdministrativeUnit
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT_APPS = {"ethnic_portal", "geography", "accounts", "programs", "beneficiaries", "disbursement", "reports"}
+
+# Models that reach a unit but are not program data, with the reason.
+UNSCOPED_MODELS = {
+    "geography.UnitSuccession": "reference data: the 2025 mergers, public",
+    "accounts.HistoricalUser": "audit trail of accounts, read through User.history by managers only",
+}
+# Viewsets over reference data that every logged-in user may read.
+UNSCOPED_VIEWSETS = {
+    "EthnicGroupViewSet": "reference data: the 54 ethnic groups",
+    "ProjectViewSet": "reference data: the program structure",
+}
+# URL views that are not over scoped rows, with the reason; everything else must use ScopedViewMixin.
+UNSCOPED_VIEWS = {
+    "HomeView": "reads through selectors that take the user",
+    "LoginView": "public: the login page",
+    "LogoutView": "ends the session",
+    "PasswordChangeView": "the user's own password",
+    "PasswordChangeDoneView": "the user's own password",
+    "UserListView": "User.objects.for_user",
+    "UserCreateView": "the form's unit choices come from AdministrativeUnit.objects.for_user",
+    "UserSetActiveView": "User.objects.for_user, 404 outside scope",
+    "UnitHomeView": "redirects to the user's own unit",
+    "ProgramStructureView": "reference data",
+    "SystemStatusView": "administrator only, no program data",
+    "health_view": "public liveness probe, says only ok/error",
+    "set_language": "Django i18n",
+}
+PUBLIC_PATHS = {"/accounts/login/", "/health/", "/i18n/setlang/", "/api/v1/auth/token/"}
+
+
+def _reaches_unit(model) -> bool:
+    for field in model._meta.get_fields():
+        related = getattr(field, "related_model", None)
+        if field.many_to_one and related is AdministrativeUnit:
+            return True
+    return False
+
+
+def test_every_model_with_a_unit_uses_a_scoped_queryset():
+    offenders = []
+    for model in apps.get_models():
+        if model._meta.app_label not in PROJECT_APPS or model is AdministrativeUnit:
+            continue
+        label = f"{model._meta.app_label}.{model.__name__}"
+        if not _reaches_unit(model) or label in UNSCOPED_MODELS:
+            continue
+        queryset = model._default_manager.all()
+        if not (isinstance(queryset, ScopedQuerySet) or hasattr(queryset, "for_user")):
+            offenders.append(label)
+        elif not hasattr(model, "scope_lookup"):
+            offenders.append(f"{label} (no scope_lookup)")
+    assert offenders == []
+
+
+def test_every_api_viewset_is_scoped_or_reference_data():
+    offenders = [
+        viewset.__name__
+        for _prefix, viewset, _basename in router.registry
+        if not issubclass(viewset, ScopedReadOnlyViewSet | ScopedModelViewSet) and viewset.__name__ not in UNSCOPED_VIEWSETS
+    ]
+    assert offenders == []
+
+
+def _walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_every_page_view_is_scoped_or_explained():
+    offenders = []
+    for route, callback in _walk(get_resolver().url_patterns):
+        if route.startswith(("admin/", "api/")):
+            continue  # Django admin has its own permissions; the API is covered above
+        view_class = getattr(callback, "view_class", None)
+        name = view_class.__name__ if view_class else callback.__name__
+        if view_class and issubclass(view_class, ScopedViewMixin):
+            continue
+        if name not in UNSCOPED_VIEWS:
+            offenders.append(f"{route} → {name}")
+    assert offenders == []
+
+
+def test_a_view_cannot_override_get_queryset():
+    with pytest.raises(TypeError, match="must not override get_queryset"):
+
+        class Sneaky(ScopedViewMixin):
+            def get_queryset(self):
+                return AdministrativeUnit.objects.all()
+
+
+def test_every_page_needs_a_login_except_the_public_ones(client, reference_data):
+    for route, _callback in _walk(get_resolver().url_patterns):
+        if "<" in route or route.startswith("admin/"):
+            continue
+        path = "/" + route.replace("^", "").replace("$", "")
+        if path in PUBLIC_PATHS or path.startswith("/api/v1/"):
+            continue
+        response = client.get(path)
+        assert response.status_code in {302, 405}, path
+        if response.status_code == 302:
+            assert "/accounts/login/" in response.url, path
+
+
+def _manage(*args, env_extra=None):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={
+            "DJANGO_SETTINGS_MODULE": "ethnic_portal.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "k" * 20 + "a-long-and-random-production-secret-0123456789",
+            "DJANGO_ALLOWED_HOSTS": "portal.example.gov.vn",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = _manage("check", env_extra={"DJANGO_SETTINGS_MODULE": "ethnic_portal.settings", "DJANGO_DEBUG": "0"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_migrations_match_the_models():
+    result = _manage(
+        "makemigrations", "--check", "--dry-run", env_extra={"DJANGO_SETTINGS_MODULE": "ethnic_portal.settings_test"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
