@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from accounts.scope import path_condition, visible_roots
 
-from .models import AdministrativeUnit, Level
+from .models import LEVEL_ORDER, AdministrativeUnit, Level
 
 
 def unit_get(*, user, pk) -> AdministrativeUnit:
@@ -31,6 +31,7 @@ def summary_date(unit: AdministrativeUnit, today: datetime.date) -> datetime.dat
 
 def scope_summary(*, user, on: datetime.date) -> dict:
     """Units in the user's scope that exist on `on`, counted by level; communes by region; units ended before `on`."""
+    own = user.unit
     roots = visible_roots(user) or []
     units = AdministrativeUnit.objects.for_user(user).filter(path_condition("", roots))
     by_level = Counter(dict(units.valid_on(on).values_list("level").annotate(n=Count("id")).values_list("level", "n")))
@@ -40,7 +41,11 @@ def scope_summary(*, user, on: datetime.date) -> dict:
     )
     return {
         "on": on,
-        "levels": [(level, by_level.get(level.value, 0)) for level in Level if level != Level.PROVINCE],
+        "levels": [
+            (level, by_level.get(level.value, 0))
+            for level in Level
+            if own is None or LEVEL_ORDER[level] > LEVEL_ORDER[Level(own.level)]
+        ],
         "historical": historical,
         "regions": [(value, regions.get(value, 0)) for value in ("III", "II", "I", "")],
     }
