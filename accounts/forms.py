@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from ethnic_portal.forms import BootstrapFormMixin
 from geography.models import AdministrativeUnit
 
 from .scope import ROLE_POLICIES, Role, policy_for
@@ -14,7 +15,7 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(BootstrapFormMixin, forms.Form):
     """Shape only; the rules (who may create what, where) live in portal_user_create."""
 
     username = forms.CharField(label=_("Tên đăng nhập"), max_length=150)
@@ -25,6 +26,7 @@ class UserCreateForm(forms.Form):
 
     def __init__(self, *args, actor, today=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["password"].widget.attrs["autocomplete"] = "new-password"
         managed = policy_for(actor).manages_roles
         self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in managed]
         levels = set().union(*(ROLE_POLICIES[role].unit_levels for role in managed)) if managed else set()
@@ -33,3 +35,7 @@ class UserCreateForm(forms.Form):
             units = units.valid_on(today)
         self.fields["unit"].queryset = units.order_by("path")
         self.fields["unit"].label_from_instance = lambda unit: f"{unit.code} – {unit.display_name}"
+
+
+class PortalPasswordChangeForm(BootstrapFormMixin, PasswordChangeForm):
+    pass

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, View
 
-from .forms import LoginForm, UserCreateForm
+from .forms import LoginForm, PortalPasswordChangeForm, UserCreateForm
 from .models import User
 from .scope import can_manage_users
 from .services import portal_user_create, portal_user_set_active
@@ -22,6 +22,7 @@ class LoginView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = PortalPasswordChangeForm
     success_url = reverse_lazy("accounts:password_change_done")
 
 

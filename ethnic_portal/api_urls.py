@@ -4,6 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from beneficiaries.api import EthnicGroupViewSet
+from disbursement.api import AllocationViewSet, DisbursementViewSet, ProgressView
 from geography.api import UnitViewSet
 from programs.api import ProjectViewSet
 
@@ -11,9 +12,12 @@ router = DefaultRouter()
 router.register("units", UnitViewSet, basename="unit")
 router.register("ethnic-groups", EthnicGroupViewSet, basename="ethnic-group")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("allocations", AllocationViewSet, basename="allocation")
+router.register("disbursements", DisbursementViewSet, basename="disbursement")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("progress/", ProgressView.as_view(), name="api-progress"),
     path("", include(router.urls)),
 ]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accounts",
     "programs",
     "beneficiaries",
+    "disbursement",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ethnic_portal.api.exception_handler",
     "PAGE_SIZE": 50,
+    "COERCE_DECIMAL_TO_STRING": False,  # rates are JSON numbers (19.7), money is integer đồng
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ethnic_portal API",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("units/", include("geography.urls")),
     path("programs/", include("programs.urls")),
+    path("ledger/", include("disbursement.urls")),
     path("system/", views.SystemStatusView.as_view(), name="system_status"),
     path("health/", views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -20,7 +20,6 @@ PROJECT_APPS = {"ethnic_portal", "geography", "accounts", "programs", "beneficia
 # Models that reach a unit but are not program data, with the reason.
 UNSCOPED_MODELS = {
     "geography.UnitSuccession": "reference data: the 2025 mergers, public",
-    "accounts.HistoricalUser": "audit trail of accounts, read through User.history by managers only",
 }
 # Viewsets over reference data that every logged-in user may read.
 UNSCOPED_VIEWSETS = {
@@ -42,6 +41,15 @@ UNSCOPED_VIEWS = {
     "SystemStatusView": "administrator only, no program data",
     "health_view": "public liveness probe, says only ok/error",
     "set_language": "Django i18n",
+    "ProgressView": "progress_for_unit(user=…) reads through for_user; the unit comes from for_user",
+    "AllocationCreateView": "the form's choices come from for_user; allocation_create checks can_write",
+    "SubprojectOptionsView": "reference data (sub-projects of a project)",
+    "UnitOptionsView": "units from AdministrativeUnit.objects.for_user",
+    "PeriodSubmitNewView": "only the user's own unit, checked with can_submit",
+    "YearSettingView": "province staff, their own province",
+    "CarryOverView": "province staff, their own province; carry_over checks scope",
+    "ImportView": "rows go through the services, which check can_write",
+    "ImportTemplateDownloadView": "the allocation sheet comes from allocation_list(user=…)",
 }
 PUBLIC_PATHS = {"/accounts/login/", "/health/", "/i18n/setlang/", "/api/v1/auth/token/"}
 
@@ -60,6 +68,8 @@ def test_every_model_with_a_unit_uses_a_scoped_queryset():
         if model._meta.app_label not in PROJECT_APPS or model is AdministrativeUnit:
             continue
         label = f"{model._meta.app_label}.{model.__name__}"
+        if hasattr(model, "instance_type"):
+            continue  # django-simple-history's audit rows: read only through their scoped record's page
         if not _reaches_unit(model) or label in UNSCOPED_MODELS:
             continue
         queryset = model._default_manager.all()
@@ -74,7 +84,8 @@ def test_every_api_viewset_is_scoped_or_reference_data():
     offenders = [
         viewset.__name__
         for _prefix, viewset, _basename in router.registry
-        if not issubclass(viewset, ScopedReadOnlyViewSet | ScopedModelViewSet) and viewset.__name__ not in UNSCOPED_VIEWSETS
+        if not issubclass(viewset, ScopedReadOnlyViewSet | ScopedModelViewSet)
+        and viewset.__name__ not in UNSCOPED_VIEWSETS
     ]
     assert offenders == []
 
@@ -126,7 +137,13 @@ def _manage(*args, env_extra=None):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL"))}
     env.update(env_extra or {})
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

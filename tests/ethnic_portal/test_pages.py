@@ -7,7 +7,8 @@ from tests.factories import unit
 
 
 @pytest.mark.parametrize(
-    "persona", ["province_user", "district_user", "commune_user", "leader", "admin_user", "new_province_user", "new_commune_user"]
+    "persona",
+    ["province_user", "district_user", "commune_user", "leader", "admin_user", "new_province_user", "new_commune_user"],
 )
 def test_every_role_has_a_home_page_in_vietnamese(request, client_as, persona):
     user = request.getfixturevalue(persona)

@@ -1,0 +1,252 @@
+"""Reads of the ledger. Every function takes the user and starts from `for_user`.
+
+Sums of allocations and of disbursements are taken in separate aggregate queries (or a
+correlated subquery), never over a join of the two: an allocation joined to its N
+disbursements would count its amount N times.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from ethnic_portal.formatting import compute_rate
+from geography.models import AdministrativeUnit
+from programs.models import CapitalType
+
+from .models import Allocation, Disbursement, Period, PeriodKind, PeriodStatus, PlanLine
+
+
+def _disbursed_subquery(as_of: datetime.date | None = None):
+    rows = Disbursement.objects.filter(allocation=OuterRef("pk"))
+    if as_of:
+        rows = rows.filter(date__lte=as_of)
+    total = rows.values("allocation").annotate(total=Sum("amount")).values("total")
+    return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0), output_field=BigIntegerField())
+
+
+def allocation_list(*, user, as_of: datetime.date | None = None):
+    """Allocations the user may see, each with `disbursed` and `remaining` (đồng)."""
+    return (
+        Allocation.objects.for_user(user)
+        .select_related("unit", "project", "subproject", "carried_to")
+        .annotate(disbursed=_disbursed_subquery(as_of))
+        .annotate(remaining=F("amount") - F("disbursed"))
+    )
+
+
+def allocation_get(*, user, pk) -> Allocation:
+    return allocation_list(user=user).get(pk=pk)
+
+
+def totals(allocations) -> dict:
+    """Allocated and disbursed over a (filtered) allocation queryset, with the rate."""
+    allocated = allocations.aggregate(total=Sum("amount"))["total"] or 0
+    disbursed = (
+        Disbursement.objects.filter(allocation__in=allocations.values("pk")).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    return {
+        "allocated": allocated,
+        "disbursed": disbursed,
+        "remaining": allocated - disbursed,
+        "rate": compute_rate(disbursed, allocated),
+    }
+
+
+def disbursement_list(*, user):
+    return Disbursement.objects.for_user(user).select_related(
+        "allocation__unit", "allocation__project", "allocation__subproject"
+    )
+
+
+# --- Plan against actual and the early warning ------------------------------------------------
+
+
+@dataclass
+class MonthRow:
+    month: int
+    planned: int
+    actual: int
+    planned_cumulative: int
+    actual_cumulative: int
+
+
+def plan_vs_actual(allocation: Allocation) -> list[MonthRow]:
+    planned = dict(PlanLine.objects.filter(allocation=allocation).values_list("month", "amount"))
+    actual: dict[int, int] = defaultdict(int)
+    for day, amount in Disbursement.objects.filter(allocation=allocation).values_list("date", "amount"):
+        if day.year == allocation.year:
+            actual[day.month] += amount
+    rows, plan_sum, actual_sum = [], 0, 0
+    for month in range(1, 13):
+        plan_sum += planned.get(month, 0)
+        actual_sum += actual.get(month, 0)
+        rows.append(MonthRow(month, planned.get(month, 0), actual.get(month, 0), plan_sum, actual_sum))
+    return rows
+
+
+# A unit is behind when its disbursed share is below this part of the share of the year gone,
+# or below this part of what its own plan foresaw by now.
+PACE_TOLERANCE = 0.6
+PLAN_TOLERANCE = 0.8
+
+
+@dataclass
+class Pace:
+    year_share: float  # share of the disbursement window gone, 0–1
+    disbursed_share: float
+    planned_share: float | None
+    behind_time: bool
+    behind_plan: bool
+
+    @property
+    def warning(self) -> bool:
+        return self.behind_time or self.behind_plan
+
+
+def pace(
+    *, year: int, end: datetime.date, amount: int, disbursed: int, planned_to_date: int | None, today: datetime.date
+) -> Pace:
+    """Will this allocation miss its deadline at the pace it has? Past deadlines compare against 100%."""
+    start = datetime.date(year, 1, 1)
+    span = (end - start).days + 1
+    gone = min(max((today - start).days + 1, 0), span)
+    year_share = gone / span if span else 1.0
+    disbursed_share = disbursed / amount if amount else 1.0
+    planned_share = (planned_to_date / amount) if (planned_to_date and amount) else None
+    remaining = amount - disbursed
+    behind_time = remaining > 0 and year_share >= 0.25 and disbursed_share < year_share * PACE_TOLERANCE
+    behind_plan = planned_share is not None and remaining > 0 and disbursed_share < planned_share * PLAN_TOLERANCE
+    return Pace(year_share, disbursed_share, planned_share, behind_time, behind_plan)
+
+
+def planned_to(allocation_ids, *, month: int) -> dict[int, int]:
+    rows = (
+        PlanLine.objects.filter(allocation_id__in=allocation_ids, month__lte=month)
+        .values_list("allocation")
+        .annotate(total=Sum("amount"))
+    )
+    return dict(rows)
+
+
+# --- Progress (the figures of the dashboard, the API and the reports) --------------------------
+
+
+@dataclass
+class Figures:
+    allocated: int = 0
+    disbursed: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.allocated - self.disbursed
+
+    @property
+    def rate(self):
+        return compute_rate(self.disbursed, self.allocated)
+
+    def as_dict(self) -> dict:
+        return {"allocated": self.allocated, "disbursed": self.disbursed, "rate": self.rate}
+
+
+@dataclass
+class Progress:
+    unit: AdministrativeUnit
+    year: int
+    as_of: datetime.date
+    by_type: dict = field(default_factory=dict)  # capital_type → Figures (all capital)
+    by_type_origin: dict = field(default_factory=dict)  # (capital_type, carried: bool) → Figures
+    by_project: dict = field(default_factory=dict)  # (project code, capital_type) → Figures
+    by_item: dict = field(default_factory=dict)  # (project code, subproject code or "", capital_type) → Figures
+    by_subunit: dict = field(default_factory=dict)  # child unit → {capital_type: Figures}
+    total: Figures = field(default_factory=Figures)
+    project_names: dict = field(default_factory=dict)
+
+
+def _child_of(unit: AdministrativeUnit, path: str, children: list[AdministrativeUnit]) -> AdministrativeUnit | None:
+    for child in children:
+        if path.startswith(child.path):
+            return child
+    return None
+
+
+def progress_for_unit(*, user, unit: AdministrativeUnit, year: int, as_of: datetime.date | None = None) -> Progress:
+    """Live figures of `unit` and everything below it for `year`, disbursed up to `as_of` (default: year end)."""
+    as_of = as_of or datetime.date(year, 12, 31)
+    allocations = Allocation.objects.for_user(user).filter(year=year, unit__path__startswith=unit.path)
+    carried = ExpressionWrapper(Q(origin_year__lt=F("year")), output_field=BooleanField())
+    keys = ["capital_type", "project__code", "subproject__code", "unit__path"]
+    allocated_rows = (
+        allocations.annotate(carried=carried).values(*keys, "carried").annotate(total=Sum("amount")).order_by()
+    )
+    disbursed_rows = (
+        Disbursement.objects.filter(allocation__in=allocations.values("pk"), date__lte=as_of)
+        .annotate(
+            carried=ExpressionWrapper(Q(allocation__origin_year__lt=F("allocation__year")), output_field=BooleanField())
+        )
+        .values(*[f"allocation__{k}" for k in keys], "carried")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    progress = Progress(unit=unit, year=year, as_of=as_of)
+    for capital_type in CapitalType.values:
+        progress.by_type[capital_type] = Figures()
+        for flag in (False, True):
+            progress.by_type_origin[(capital_type, flag)] = Figures()
+    children = list(AdministrativeUnit.objects.for_user(user).filter(parent=unit).order_by("code"))
+    subunits: dict[int, dict] = {}
+
+    def add(row, prefix, attr):
+        capital_type = row[f"{prefix}capital_type"]
+        project = row[f"{prefix}project__code"]
+        item = (project, row[f"{prefix}subproject__code"] or "", capital_type)
+        for figures in (
+            progress.total,
+            progress.by_type[capital_type],
+            progress.by_type_origin[(capital_type, bool(row["carried"]))],
+            progress.by_project.setdefault((project, capital_type), Figures()),
+            progress.by_item.setdefault(item, Figures()),
+        ):
+            setattr(figures, attr, getattr(figures, attr) + row["total"])
+        child = _child_of(unit, row[f"{prefix}unit__path"], children)
+        if child is not None:
+            bucket = subunits.setdefault(child.pk, {"unit": child, "types": {t: Figures() for t in CapitalType.values}})
+            figures = bucket["types"][capital_type]
+            setattr(figures, attr, getattr(figures, attr) + row["total"])
+
+    for row in allocated_rows:
+        add(row, "", "allocated")
+    for row in disbursed_rows:
+        add(row, "allocation__", "disbursed")
+    progress.by_subunit = {
+        bucket["unit"]: bucket["types"] for bucket in sorted(subunits.values(), key=lambda b: b["unit"].code)
+    }
+    progress.by_project = dict(
+        sorted(progress.by_project.items(), key=lambda kv: (_project_number(kv[0][0]), kv[0][1]))
+    )
+    progress.by_item = dict(
+        sorted(progress.by_item.items(), key=lambda kv: (_project_number(kv[0][0]), kv[0][1], kv[0][2]))
+    )
+    return progress
+
+
+def _project_number(code: str) -> int:
+    return int(code[2:]) if code and code[2:].isdigit() else 99
+
+
+# --- Periods ---------------------------------------------------------------------------------
+
+
+def period_list(*, user):
+    return Period.objects.for_user(user).select_related("unit")
+
+
+def pending_submissions(*, user):
+    return period_list(user=user).filter(status=PeriodStatus.SUBMITTED).order_by("year", "kind", "unit__code")
+
+
+def period_kind_for(day: datetime.date) -> str:
+    return PeriodKind.H1 if day.month <= 6 else PeriodKind.YEAR

@@ -1,0 +1,846 @@
+"""Writes to the ledger. Forms, the API, Excel imports and commands all come through here.
+
+Each service checks the actor's scope (accounts.scope), validates with Vietnamese messages
+naming the field, locks what it checks (select_for_update), refuses writes into a locked
+period or after a period's deadline, and records history with the actor.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.scope import can_approve, can_submit, can_write
+from ethnic_portal.formatting import format_vnd
+from geography.models import AdministrativeUnit, Level, UnitSuccession
+from programs.models import BudgetYear, CapitalType, Project, SubProject
+
+from .models import (
+    Allocation,
+    AllocationAdjustment,
+    Disbursement,
+    Period,
+    PeriodAction,
+    PeriodEvent,
+    PeriodKind,
+    PeriodStatus,
+    PlanLine,
+    Source,
+    YearSetting,
+)
+
+MAX_AMOUNT = 10**15  # one quadrillion đồng: far above any allocation, below 2**53 for JSON
+
+
+def today() -> datetime.date:
+    """The clock of the ledger (tests move it with monkeypatch)."""
+    return timezone.localdate()
+
+
+def _d(day: datetime.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+# --- Reporting units, settings and periods --------------------------------------------------
+
+
+def reporting_unit(unit: AdministrativeUnit) -> AdministrativeUnit | None:
+    """The unit that submits figures for `unit`: its district, or a commune that reports straight to the province."""
+    if unit.level == Level.PROVINCE:
+        return None
+    chain = list(unit.ancestors()) + [unit]
+    for level_unit in chain:
+        if level_unit.level == Level.DISTRICT:
+            return level_unit
+    for index, level_unit in enumerate(chain):
+        if level_unit.level == Level.COMMUNE and index > 0 and chain[index - 1].level == Level.PROVINCE:
+            return level_unit
+    return None
+
+
+def province_of(unit: AdministrativeUnit) -> AdministrativeUnit:
+    return unit.province
+
+
+def year_setting(province: AdministrativeUnit, year: int) -> YearSetting:
+    """The province's settings for a year; the defaults (not saved) when it has set none."""
+    setting = YearSetting.objects.filter(province=province, year=year).first()
+    return setting or YearSetting(province=province, year=year, **YearSetting.defaults(year))
+
+
+def deadline_of(period: Period) -> datetime.date:
+    setting = year_setting(province_of(period.unit), period.year)
+    return setting.h1_deadline if period.kind == PeriodKind.H1 else setting.year_deadline
+
+
+def period_for(unit: AdministrativeUnit, year: int, kind: str) -> Period:
+    period, _created = Period.objects.get_or_create(unit=unit, year=year, kind=kind)
+    return period
+
+
+def _covering_kinds(day: datetime.date, year: int) -> list[str]:
+    if day.year == year and day.month <= 6:
+        return [PeriodKind.H1, PeriodKind.YEAR]
+    return [PeriodKind.YEAR]
+
+
+def check_period_open(*, unit: AdministrativeUnit, year: int, day: datetime.date) -> None:
+    """Refuse a write dated `day` into `year` when a period covering it is locked or past its deadline."""
+    reporter = reporting_unit(unit)
+    if reporter is None:
+        return
+    now = today()
+    setting = year_setting(province_of(reporter), year)
+    for kind in _covering_kinds(day, year):
+        period = Period.objects.select_for_update().filter(unit=reporter, year=year, kind=kind).first()
+        status = period.status if period else PeriodStatus.OPEN
+        label = PeriodKind(kind).label
+        if status in {PeriodStatus.SUBMITTED, PeriodStatus.APPROVED}:
+            last = period.events.order_by("-at", "-pk").first()
+            when = f" {_('ngày')} {_d(timezone.localtime(last.at).date())}" if last else ""
+            raise ValidationError(
+                _(
+                    "Số liệu %(period)s năm %(year)s của %(unit)s đã %(state)s%(when)s nên không được thêm, sửa hay xóa. "
+                    "Ban Dân tộc tỉnh có thể mở lại kỳ này cho riêng đơn vị."
+                )
+                % {
+                    "period": label.lower(),
+                    "year": year,
+                    "unit": reporter.name,
+                    "state": _("được gửi phê duyệt") if status == PeriodStatus.SUBMITTED else _("được phê duyệt"),
+                    "when": when,
+                }
+            )
+        deadline = setting.h1_deadline if kind == PeriodKind.H1 else setting.year_deadline
+        if now > deadline and status != PeriodStatus.REOPENED:
+            raise ValidationError(
+                _(
+                    "Đã quá hạn nhập số liệu %(period)s năm %(year)s (hạn %(deadline)s). "
+                    "Đề nghị Ban Dân tộc tỉnh mở lại kỳ này cho %(unit)s."
+                )
+                % {"period": label.lower(), "year": year, "deadline": _d(deadline), "unit": reporter.name}
+            )
+
+
+# --- Allocations -----------------------------------------------------------------------------
+
+
+def _require_write(actor, unit: AdministrativeUnit) -> None:
+    if not can_write(actor, unit):
+        raise PermissionDenied(_("Bạn không được ghi số liệu của đơn vị này."))
+
+
+def _validate_allocation(
+    *,
+    actor,
+    year,
+    project,
+    subproject,
+    unit,
+    capital_type,
+    source,
+    origin_year,
+    amount,
+    decision_no,
+    decision_date,
+    decision_body,
+) -> dict:
+    errors: dict[str, list[str]] = {}
+
+    def add(field, message):
+        errors.setdefault(field, []).append(message)
+
+    budget_year = (
+        BudgetYear.objects.select_related("program").filter(year=year).first() if isinstance(year, int) else None
+    )
+    if budget_year is None:
+        add("year", _("Năm ngân sách %(year)s không thuộc Chương trình.") % {"year": year})
+    if not isinstance(origin_year, int) or (isinstance(year, int) and not (2021 <= origin_year <= year)):
+        add("origin_year", _("Năm nguồn vốn phải từ 2021 đến năm ngân sách %(year)s.") % {"year": year})
+    if not isinstance(unit, AdministrativeUnit):
+        add("unit", _("Phải chọn đơn vị."))
+    else:
+        if unit.level == Level.VILLAGE:
+            add("unit", _("Vốn được giao cho tỉnh, huyện hoặc xã, không giao cho thôn."))
+        if isinstance(year, int) and not AdministrativeUnit.objects.filter(pk=unit.pk).valid_in_year(year).exists():
+            add(
+                "unit",
+                _("%(unit)s không còn tồn tại trong năm %(year)s (hiệu lực đến %(date)s).")
+                % {"unit": unit.name, "year": year, "date": _d(unit.valid_to) if unit.valid_to else "—"},
+            )
+    if not isinstance(project, Project):
+        add("project", _("Phải chọn dự án."))
+    else:
+        origin_phase = BudgetYear.objects.filter(year=origin_year).values_list("program_id", flat=True).first()
+        if origin_phase is not None and project.program_id != origin_phase:
+            add(
+                "project",
+                _("Dự án %(project)s không thuộc cơ cấu áp dụng cho vốn năm %(year)s.")
+                % {"project": project.code, "year": origin_year},
+            )
+        has_subprojects = project.subprojects.exists()
+        if subproject is not None and subproject.project_id != project.pk:
+            add(
+                "subproject",
+                _("Tiểu dự án %(sub)s không thuộc %(project)s.") % {"sub": subproject.code, "project": project.code},
+            )
+        elif subproject is None and has_subprojects:
+            add("subproject", _("Dự án %(project)s có tiểu dự án: phải chọn tiểu dự án.") % {"project": project.code})
+        item = subproject or project
+        if capital_type in CapitalType.values and capital_type not in item.capital_type_list:
+            add(
+                "capital_type",
+                _("%(item)s không có %(type)s.") % {"item": item.code, "type": CapitalType(capital_type).label.lower()},
+            )
+    if capital_type not in CapitalType.values:
+        add("capital_type", _("Loại vốn phải là vốn đầu tư phát triển hoặc vốn sự nghiệp."))
+    if source not in Source.values:
+        add("source", _("Nguồn vốn phải là ngân sách trung ương, ngân sách địa phương hoặc nguồn khác."))
+    _validate_amount(amount, add)
+    if not (decision_no or "").strip():
+        add("decision_no", _("Phải nhập số quyết định giao vốn."))
+    if not isinstance(decision_date, datetime.date):
+        add("decision_date", _("Phải nhập ngày quyết định."))
+    elif decision_date > today():
+        add("decision_date", _("Ngày quyết định không được sau hôm nay."))
+    if not (decision_body or "").strip():
+        add("decision_body", _("Phải nhập cơ quan ban hành quyết định."))
+    if errors:
+        raise ValidationError(errors)
+    return {"decision_no": decision_no.strip(), "decision_body": decision_body.strip()}
+
+
+def _validate_amount(amount, add, field="amount") -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        add(field, _("Số tiền phải là số nguyên đồng."))
+    elif amount <= 0:
+        add(field, _("Số tiền phải lớn hơn 0."))
+    elif amount > MAX_AMOUNT:
+        add(field, _("Số tiền quá lớn."))
+
+
+def _lock_allocation(allocation: Allocation) -> Allocation:
+    return Allocation.objects.select_for_update().select_related("unit", "project").get(pk=allocation.pk)
+
+
+def disbursed_total(allocation: Allocation, *, exclude_pk=None) -> int:
+    rows = Disbursement.objects.filter(allocation=allocation)
+    if exclude_pk:
+        rows = rows.exclude(pk=exclude_pk)
+    return rows.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def _check_duplicate(fields: dict, *, exclude_pk=None) -> None:
+    duplicates = Allocation.objects.filter(carried_from__isnull=True, **fields)
+    if exclude_pk:
+        duplicates = duplicates.exclude(pk=exclude_pk)
+    existing = duplicates.first()
+    if existing:
+        raise ValidationError(
+            {
+                "decision_no": _(
+                    "Quyết định %(no)s đã giao vốn cho dòng này (phân bổ số %(pk)s). Muốn thay đổi số vốn, hãy điều chỉnh phân bổ đó."
+                )
+                % {"no": fields["decision_no"], "pk": existing.pk}
+            }
+        )
+
+
+@transaction.atomic
+def allocation_create(
+    *,
+    actor,
+    year: int,
+    project: Project,
+    subproject: SubProject | None,
+    unit: AdministrativeUnit,
+    capital_type: str,
+    source: str,
+    origin_year: int,
+    amount: int,
+    decision_no: str,
+    decision_date: datetime.date,
+    decision_body: str,
+    note: str = "",
+) -> Allocation:
+    if isinstance(unit, AdministrativeUnit):
+        _require_write(actor, unit)
+    cleaned = _validate_allocation(
+        actor=actor,
+        year=year,
+        project=project,
+        subproject=subproject,
+        unit=unit,
+        capital_type=capital_type,
+        source=source,
+        origin_year=origin_year,
+        amount=amount,
+        decision_no=decision_no,
+        decision_date=decision_date,
+        decision_body=decision_body,
+    )
+    check_period_open(unit=unit, year=year, day=decision_date)
+    key = {
+        "year": year,
+        "unit": unit,
+        "project": project,
+        "subproject": subproject,
+        "capital_type": capital_type,
+        "source": source,
+        "origin_year": origin_year,
+        "decision_no": cleaned["decision_no"],
+    }
+    _check_duplicate(key)
+    allocation = Allocation(
+        **key,
+        amount=amount,
+        decision_date=decision_date,
+        decision_body=cleaned["decision_body"],
+        note=(note or "").strip(),
+        created_by=actor,
+    )
+    allocation._history_user = actor
+    allocation.save()
+    return allocation
+
+
+ALLOCATION_FIELDS = [
+    "year",
+    "project",
+    "subproject",
+    "unit",
+    "capital_type",
+    "source",
+    "origin_year",
+    "amount",
+    "decision_no",
+    "decision_date",
+    "decision_body",
+]
+
+
+@transaction.atomic
+def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation:
+    """Correct an allocation's entry. Changing the amount by a new decision is `allocation_adjust`."""
+    allocation = _lock_allocation(allocation)
+    _require_write(actor, allocation.unit)
+    if hasattr(allocation, "carried_to"):
+        raise ValidationError(
+            _("Phân bổ này đã chuyển nguồn sang năm %(year)s nên không sửa được.")
+            % {"year": allocation.carried_to.year}
+        )
+    check_period_open(unit=allocation.unit, year=allocation.year, day=allocation.decision_date)
+    values = {name: changes.get(name, getattr(allocation, name)) for name in ALLOCATION_FIELDS}
+    note = changes.get("note", allocation.note)
+    if isinstance(values["unit"], AdministrativeUnit):
+        _require_write(actor, values["unit"])
+    cleaned = _validate_allocation(actor=actor, **values)
+    values.update(cleaned)
+    check_period_open(unit=values["unit"], year=values["year"], day=values["decision_date"])
+    spent = disbursed_total(allocation)
+    if values["amount"] < spent:
+        raise ValidationError(
+            {"amount": _("Số vốn không được nhỏ hơn số đã giải ngân (%(spent)s đồng).") % {"spent": format_vnd(spent)}}
+        )
+    if allocation.disbursements.exists() and values["year"] != allocation.year:
+        raise ValidationError({"year": _("Phân bổ đã có giải ngân nên không đổi được năm ngân sách.")})
+    if allocation.carried_from_id is None:
+        _check_duplicate(
+            {k: values[k] for k in ALLOCATION_FIELDS if k not in {"amount", "decision_date", "decision_body"}},
+            exclude_pk=allocation.pk,
+        )
+    for name, value in values.items():
+        setattr(allocation, name, value)
+    allocation.note = (note or "").strip()
+    allocation._history_user = actor
+    allocation.save()
+    return allocation
+
+
+@transaction.atomic
+def allocation_adjust(
+    *,
+    actor,
+    allocation: Allocation,
+    new_amount: int,
+    decision_no: str,
+    decision_date: datetime.date,
+    decision_body: str,
+    reason: str = "",
+) -> AllocationAdjustment:
+    """Adjust (điều chỉnh) the amount by a later decision; both decisions stay on record."""
+    allocation = _lock_allocation(allocation)
+    _require_write(actor, allocation.unit)
+    errors: dict[str, list[str]] = {}
+
+    def add(field, message):
+        errors.setdefault(field, []).append(message)
+
+    _validate_amount(new_amount, add, "new_amount")
+    if not (decision_no or "").strip():
+        add("decision_no", _("Phải nhập số quyết định điều chỉnh."))
+    if not isinstance(decision_date, datetime.date):
+        add("decision_date", _("Phải nhập ngày quyết định điều chỉnh."))
+    elif decision_date < allocation.decision_date:
+        add(
+            "decision_date",
+            _("Quyết định điều chỉnh phải sau quyết định giao vốn (%(date)s).")
+            % {"date": _d(allocation.decision_date)},
+        )
+    elif decision_date > today():
+        add("decision_date", _("Ngày quyết định không được sau hôm nay."))
+    if not (decision_body or "").strip():
+        add("decision_body", _("Phải nhập cơ quan ban hành quyết định."))
+    if errors:
+        raise ValidationError(errors)
+    if hasattr(allocation, "carried_to"):
+        raise ValidationError(
+            _("Phân bổ này đã chuyển nguồn sang năm %(year)s nên không điều chỉnh được.")
+            % {"year": allocation.carried_to.year}
+        )
+    check_period_open(unit=allocation.unit, year=allocation.year, day=decision_date)
+    spent = disbursed_total(allocation)
+    if new_amount < spent:
+        raise ValidationError(
+            {
+                "new_amount": _("Số vốn sau điều chỉnh không được nhỏ hơn số đã giải ngân (%(spent)s đồng).")
+                % {"spent": format_vnd(spent)}
+            }
+        )
+    adjustment = AllocationAdjustment.objects.create(
+        allocation=allocation,
+        previous_amount=allocation.amount,
+        new_amount=new_amount,
+        previous_decision_no=allocation.decision_no,
+        previous_decision_date=allocation.decision_date,
+        decision_no=decision_no.strip(),
+        decision_date=decision_date,
+        decision_body=decision_body.strip(),
+        reason=(reason or "").strip(),
+        actor=actor,
+    )
+    allocation.amount = new_amount
+    allocation._history_user = actor
+    allocation._change_reason = _("Điều chỉnh theo quyết định %(no)s") % {"no": decision_no.strip()}
+    allocation.save(update_fields=["amount", "updated_at"])
+    return adjustment
+
+
+@transaction.atomic
+def allocation_delete(*, actor, allocation: Allocation) -> None:
+    allocation = _lock_allocation(allocation)
+    _require_write(actor, allocation.unit)
+    if allocation.disbursements.exists():
+        raise ValidationError(_("Phân bổ đã có giải ngân: xóa các khoản giải ngân trước, hoặc điều chỉnh số vốn."))
+    if hasattr(allocation, "carried_to"):
+        raise ValidationError(_("Phân bổ này đã chuyển nguồn sang năm sau nên không xóa được."))
+    check_period_open(unit=allocation.unit, year=allocation.year, day=allocation.decision_date)
+    allocation._history_user = actor
+    allocation.plan_lines.all().delete()
+    allocation.delete()
+
+
+# --- Disbursements ---------------------------------------------------------------------------
+
+
+def disbursement_window(allocation: Allocation) -> tuple[datetime.date, datetime.date]:
+    """The dates a disbursement of `allocation` may carry."""
+    start = datetime.date(allocation.year, 1, 1)
+    if allocation.is_carried_over:
+        return start, year_setting(province_of(allocation.unit), allocation.year).carryover_deadline
+    return start, datetime.date(allocation.year, 12, 31)
+
+
+def _validate_disbursement(*, allocation: Allocation, date, amount, voucher_no, exclude_pk=None) -> None:
+    errors: dict[str, list[str]] = {}
+
+    def add(field, message):
+        errors.setdefault(field, []).append(message)
+
+    _validate_amount(amount, add)
+    if not isinstance(date, datetime.date):
+        add("date", _("Phải nhập ngày giải ngân."))
+    else:
+        start, end = disbursement_window(allocation)
+        if date > today():
+            add("date", _("Ngày giải ngân không được sau hôm nay."))
+        elif not (start <= date <= end):
+            if allocation.is_carried_over:
+                add(
+                    "date",
+                    _(
+                        "Vốn năm %(origin)s chuyển sang chỉ được giải ngân từ %(start)s đến %(end)s (hạn do tỉnh quy định)."
+                    )
+                    % {"origin": allocation.origin_year, "start": _d(start), "end": _d(end)},
+                )
+            else:
+                add(
+                    "date",
+                    _("Ngày giải ngân phải trong năm ngân sách %(year)s (từ %(start)s đến %(end)s).")
+                    % {"year": allocation.year, "start": _d(start), "end": _d(end)},
+                )
+    if not (voucher_no or "").strip():
+        add("voucher_no", _("Phải nhập số chứng từ."))
+    else:
+        clash = Disbursement.objects.filter(allocation=allocation, voucher_no=voucher_no.strip())
+        if exclude_pk:
+            clash = clash.exclude(pk=exclude_pk)
+        if clash.exists():
+            add("voucher_no", _("Chứng từ %(no)s đã được ghi cho phân bổ này.") % {"no": voucher_no.strip()})
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_balance(allocation: Allocation, amount: int, *, exclude_pk=None) -> None:
+    spent = disbursed_total(allocation, exclude_pk=exclude_pk)
+    remaining = allocation.amount - spent
+    if amount > remaining:
+        raise ValidationError(
+            {
+                "amount": _("Số tiền %(amount)s đồng vượt số vốn còn lại của phân bổ (%(remaining)s đồng).")
+                % {"amount": format_vnd(amount), "remaining": format_vnd(remaining)}
+            }
+        )
+
+
+def _check_not_carried(allocation: Allocation) -> None:
+    if hasattr(allocation, "carried_to"):
+        raise ValidationError(
+            _("Phân bổ này đã chuyển nguồn sang năm %(year)s: ghi giải ngân vào phân bổ năm %(year)s.")
+            % {"year": allocation.carried_to.year}
+        )
+
+
+@transaction.atomic
+def disbursement_create(
+    *, actor, allocation: Allocation, date: datetime.date, amount: int, voucher_no: str, note: str = ""
+) -> Disbursement:
+    # Lock the allocation first: concurrent writers queue here, so the balance they check is the real one.
+    allocation = _lock_allocation(allocation)
+    _require_write(actor, allocation.unit)
+    _check_not_carried(allocation)
+    _validate_disbursement(allocation=allocation, date=date, amount=amount, voucher_no=voucher_no)
+    check_period_open(unit=allocation.unit, year=allocation.year, day=date)
+    _check_balance(allocation, amount)
+    disbursement = Disbursement(
+        allocation=allocation,
+        date=date,
+        amount=amount,
+        voucher_no=voucher_no.strip(),
+        note=(note or "").strip(),
+        created_by=actor,
+    )
+    disbursement._history_user = actor
+    try:
+        with transaction.atomic():
+            disbursement.save()
+    except IntegrityError as exc:  # a concurrent twin of the same voucher
+        raise ValidationError(
+            {"voucher_no": _("Chứng từ %(no)s đã được ghi cho phân bổ này.") % {"no": voucher_no}}
+        ) from exc
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_update(*, actor, disbursement: Disbursement, **changes) -> Disbursement:
+    allocation = _lock_allocation(disbursement.allocation)
+    disbursement = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+    _require_write(actor, allocation.unit)
+    _check_not_carried(allocation)
+    check_period_open(unit=allocation.unit, year=allocation.year, day=disbursement.date)
+    date = changes.get("date", disbursement.date)
+    amount = changes.get("amount", disbursement.amount)
+    voucher_no = changes.get("voucher_no", disbursement.voucher_no)
+    note = changes.get("note", disbursement.note)
+    _validate_disbursement(
+        allocation=allocation, date=date, amount=amount, voucher_no=voucher_no, exclude_pk=disbursement.pk
+    )
+    check_period_open(unit=allocation.unit, year=allocation.year, day=date)
+    _check_balance(allocation, amount, exclude_pk=disbursement.pk)
+    disbursement.date, disbursement.amount = date, amount
+    disbursement.voucher_no, disbursement.note = voucher_no.strip(), (note or "").strip()
+    disbursement._history_user = actor
+    disbursement.save()
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_delete(*, actor, disbursement: Disbursement) -> None:
+    allocation = _lock_allocation(disbursement.allocation)
+    _require_write(actor, allocation.unit)
+    _check_not_carried(allocation)
+    check_period_open(unit=allocation.unit, year=allocation.year, day=disbursement.date)
+    disbursement._history_user = actor
+    disbursement.delete()
+
+
+# --- Disbursement plans ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_set(*, actor, allocation: Allocation, months: dict[int, int]) -> list[PlanLine]:
+    """Replace the allocation's monthly plan. `months` maps 1–12 to planned đồng (0 or absent: nothing planned)."""
+    allocation = _lock_allocation(allocation)
+    _require_write(actor, allocation.unit)
+    errors: dict[str, list[str]] = {}
+    for month, amount in months.items():
+        field = f"month_{month}"
+        if not isinstance(month, int) or not 1 <= month <= 12:
+            errors.setdefault("months", []).append(_("Tháng %(m)s không hợp lệ.") % {"m": month})
+        elif isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+            errors.setdefault(field, []).append(
+                _("Kế hoạch tháng %(m)s phải là số nguyên đồng không âm.") % {"m": month}
+            )
+    if errors:
+        raise ValidationError(errors)
+    total = sum(months.values())
+    if total > allocation.amount:
+        raise ValidationError(
+            {
+                "months": _("Tổng kế hoạch %(total)s đồng vượt số vốn giao %(amount)s đồng.")
+                % {"total": format_vnd(total), "amount": format_vnd(allocation.amount)}
+            }
+        )
+    existing = {line.month: line for line in PlanLine.objects.select_for_update().filter(allocation=allocation)}
+    changed_months = {
+        m for m in set(existing) | set(months) if (existing[m].amount if m in existing else 0) != months.get(m, 0)
+    }
+    for month in sorted(changed_months):
+        check_period_open(unit=allocation.unit, year=allocation.year, day=datetime.date(allocation.year, month, 1))
+    lines = []
+    for month in range(1, 13):
+        amount = months.get(month, 0)
+        line = existing.get(month)
+        if line and amount == 0:
+            line._history_user = actor
+            line.delete()
+        elif line and line.amount != amount:
+            line.amount = amount
+            line._history_user = actor
+            line.save()
+            lines.append(line)
+        elif not line and amount:
+            line = PlanLine(allocation=allocation, month=month, amount=amount)
+            line._history_user = actor
+            line.save()
+            lines.append(line)
+        elif line:
+            lines.append(line)
+    return lines
+
+
+# --- Year-end carry-over ---------------------------------------------------------------------
+
+
+def successor_in(unit: AdministrativeUnit, year: int) -> AdministrativeUnit:
+    """Where `unit`'s balance goes in `year`: itself if it still exists, else the unit that replaced it."""
+    current = unit
+    for _step in range(5):
+        if AdministrativeUnit.objects.filter(pk=current.pk).valid_in_year(year).exists():
+            return current
+        succession = (
+            UnitSuccession.objects.filter(predecessor=current)
+            .select_related("successor")
+            .order_by("merge_type", "successor__code")
+            .first()
+        )
+        if succession is None:
+            break
+        current = succession.successor
+    # A district abolished in 2025 hands its balances to the province that replaced its province.
+    province = unit.province
+    return successor_in(province, year) if province.pk != unit.pk else unit
+
+
+@transaction.atomic
+def carry_over(
+    *,
+    actor,
+    province: AdministrativeUnit,
+    from_year: int,
+    decision_no: str,
+    decision_date: datetime.date,
+    decision_body: str,
+) -> list[Allocation]:
+    """Move every remaining balance of `from_year` in the province into the next year, keeping its origin year.
+
+    Exactly once: an allocation already carried is skipped, so running it again changes nothing.
+    """
+    if not can_approve(actor, province) and not (actor.unit_id == province.pk and actor.policy.approves):
+        raise PermissionDenied(_("Chỉ Ban Dân tộc tỉnh được chuyển nguồn."))
+    errors = {}
+    if not (decision_no or "").strip():
+        errors["decision_no"] = [_("Phải nhập số quyết định chuyển nguồn.")]
+    if not isinstance(decision_date, datetime.date):
+        errors["decision_date"] = [_("Phải nhập ngày quyết định chuyển nguồn.")]
+    if not BudgetYear.objects.filter(year=from_year + 1).exists():
+        errors["from_year"] = [_("Năm %(year)s không thuộc Chương trình.") % {"year": from_year + 1}]
+    if errors:
+        raise ValidationError(errors)
+    sources = list(
+        Allocation.objects.select_for_update()
+        .filter(year=from_year, unit__path__startswith=province.path, carried_to__isnull=True)
+        .select_related("unit")
+        .order_by("pk")
+    )
+    spent = dict(
+        Disbursement.objects.filter(allocation__in=sources).values_list("allocation").annotate(total=Sum("amount"))
+    )
+    created = []
+    for source in sources:
+        remaining = source.amount - spent.get(source.pk, 0)
+        if remaining <= 0:
+            continue
+        target_unit = successor_in(source.unit, from_year + 1)
+        carried = Allocation(
+            year=from_year + 1,
+            project=source.project,
+            subproject=source.subproject,
+            unit=target_unit,
+            capital_type=source.capital_type,
+            source=source.source,
+            origin_year=source.origin_year,
+            amount=remaining,
+            decision_no=decision_no.strip(),
+            decision_date=decision_date,
+            decision_body=decision_body.strip(),
+            note=_("Chuyển nguồn từ phân bổ %(pk)s năm %(year)s (%(unit)s)")
+            % {"pk": source.pk, "year": from_year, "unit": source.unit.name},
+            carried_from=source,
+            created_by=actor,
+        )
+        carried._history_user = actor
+        carried.save()
+        created.append(carried)
+    return created
+
+
+# --- Periods and approval --------------------------------------------------------------------
+
+
+def _transition(period: Period, *, actor, action: str, allowed_from: Iterable[str], to: str, comment: str) -> Period:
+    if period.status not in allowed_from:
+        raise ValidationError(
+            _("Không thể %(action)s: kỳ đang ở trạng thái “%(status)s”.")
+            % {"action": PeriodAction(action).label.lower(), "status": period.get_status_display()}
+        )
+    PeriodEvent.objects.create(
+        period=period, action=action, from_status=period.status, to_status=to, actor=actor, comment=comment
+    )
+    period.status = to
+    period._history_user = actor
+    period.save(update_fields=["status", "updated_at"])
+    return period
+
+
+def _lock_period(period: Period) -> Period:
+    return Period.objects.select_for_update().select_related("unit").get(pk=period.pk)
+
+
+@transaction.atomic
+def period_submit(*, actor, period: Period, comment: str = "") -> Period:
+    period = _lock_period(period)
+    if not can_submit(actor, period.unit):
+        raise PermissionDenied(_("Bạn không được gửi số liệu của đơn vị này."))
+    return _transition(
+        period,
+        actor=actor,
+        action=PeriodAction.SUBMIT,
+        allowed_from={PeriodStatus.OPEN, PeriodStatus.RETURNED, PeriodStatus.REOPENED},
+        to=PeriodStatus.SUBMITTED,
+        comment=(comment or "").strip(),
+    )
+
+
+@transaction.atomic
+def period_approve(*, actor, period: Period, comment: str = "") -> Period:
+    period = _lock_period(period)
+    if not can_approve(actor, period.unit):
+        raise PermissionDenied(_("Chỉ Ban Dân tộc tỉnh được phê duyệt."))
+    return _transition(
+        period,
+        actor=actor,
+        action=PeriodAction.APPROVE,
+        allowed_from={PeriodStatus.SUBMITTED},
+        to=PeriodStatus.APPROVED,
+        comment=(comment or "").strip(),
+    )
+
+
+def _require_comment(comment: str, message: str) -> str:
+    if not (comment or "").strip():
+        raise ValidationError({"comment": message})
+    return comment.strip()
+
+
+@transaction.atomic
+def period_return(*, actor, period: Period, comment: str) -> Period:
+    period = _lock_period(period)
+    if not can_approve(actor, period.unit):
+        raise PermissionDenied(_("Chỉ Ban Dân tộc tỉnh được trả lại số liệu."))
+    comment = _require_comment(comment, _("Phải ghi lý do trả lại để đơn vị biết cần sửa gì."))
+    return _transition(
+        period,
+        actor=actor,
+        action=PeriodAction.RETURN,
+        allowed_from={PeriodStatus.SUBMITTED},
+        to=PeriodStatus.RETURNED,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def period_reopen(*, actor, period: Period, comment: str) -> Period:
+    """Reopen a period for this unit alone: after approval, or to allow entry after the deadline."""
+    period = _lock_period(period)
+    if not can_approve(actor, period.unit):
+        raise PermissionDenied(_("Chỉ Ban Dân tộc tỉnh được mở lại kỳ."))
+    comment = _require_comment(comment, _("Phải ghi lý do mở lại."))
+    return _transition(
+        period,
+        actor=actor,
+        action=PeriodAction.REOPEN,
+        allowed_from={PeriodStatus.APPROVED, PeriodStatus.OPEN, PeriodStatus.RETURNED},
+        to=PeriodStatus.REOPENED,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def year_setting_save(
+    *,
+    actor,
+    province: AdministrativeUnit,
+    year: int,
+    h1_deadline: datetime.date,
+    year_deadline: datetime.date,
+    carryover_deadline: datetime.date,
+) -> YearSetting:
+    if province.level != Level.PROVINCE or not (actor.policy.approves and actor.unit_id == province.pk):
+        raise PermissionDenied(_("Chỉ Ban Dân tộc tỉnh đặt hạn nhập số liệu của tỉnh."))
+    errors = {}
+    if h1_deadline < datetime.date(year, 7, 1):
+        errors["h1_deadline"] = [_("Hạn nhập số liệu 6 tháng phải sau ngày 30/6/%(year)s.") % {"year": year}]
+    if year_deadline < datetime.date(year + 1, 1, 1):
+        errors["year_deadline"] = [_("Hạn nhập số liệu cả năm phải từ năm %(next)s.") % {"next": year + 1}]
+    if not datetime.date(year, 1, 1) <= carryover_deadline <= datetime.date(year, 12, 31):
+        errors["carryover_deadline"] = [_("Hạn giải ngân vốn chuyển sang phải trong năm %(year)s.") % {"year": year}]
+    if errors:
+        raise ValidationError(errors)
+    setting, _created = YearSetting.objects.select_for_update().get_or_create(
+        province=province,
+        year=year,
+        defaults={"h1_deadline": h1_deadline, "year_deadline": year_deadline, "carryover_deadline": carryover_deadline},
+    )
+    setting.h1_deadline, setting.year_deadline, setting.carryover_deadline = (
+        h1_deadline,
+        year_deadline,
+        carryover_deadline,
+    )
+    setting._history_user = actor
+    setting.save()
+    return setting

@@ -1,0 +1,105 @@
+"""Form pieces shared by every app: Bootstrap classes and money typed the Vietnamese way."""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .formatting import format_vnd
+
+
+class BootstrapFormMixin:
+    """Adds Bootstrap classes (and `is-invalid` on bound errors) to every widget."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                css = "form-select"
+            elif isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-describedby"] = f"id_{name}-error"
+
+
+class VNDInput(forms.TextInput):
+    """Shows `1234567` as `1.234.567` and lets people type it that way."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "numeric", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int):
+            return format_vnd(value)
+        return super().format_value(value)
+
+
+class VNDAmountField(forms.Field):
+    """Whole đồng. Accepts `1.234.567`, `1 234 567` or `1234567`; refuses decimals, signs and text."""
+
+    widget = VNDInput
+    default_error_messages = {
+        "invalid": _("Số tiền phải là số nguyên đồng, ví dụ 1.234.567."),
+        "decimal": _("Số tiền phải là số nguyên đồng, không có phần thập phân."),
+        "negative": _("Số tiền phải lớn hơn 0."),
+    }
+
+    def __init__(self, *, allow_zero=False, **kwargs):
+        self.allow_zero = allow_zero
+        kwargs.setdefault("help_text", _("Đơn vị: đồng. Gõ 1.234.567 hoặc 1234567."))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip().replace("\u00a0", " ")
+            text = re.sub(r"\s*(đồng|đ|VND|vnd)$", "", text)
+            if text.startswith("-"):
+                raise forms.ValidationError(self.error_messages["negative"], code="negative")
+            if re.fullmatch(r"\d{1,3}(\.\d{3})+", text) or re.fullmatch(r"\d{1,3}( \d{3})+", text):
+                text = text.replace(".", "").replace(" ", "")
+            if re.fullmatch(r"\d+[,.]\d+", text):
+                raise forms.ValidationError(self.error_messages["decimal"], code="decimal")
+            if not re.fullmatch(r"\d+", text):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            number = int(text)
+        if number < 0 or (number == 0 and not self.allow_zero):
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
+        return number
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(label=label, widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+
+def apply_service_errors(form, error) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has one, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
