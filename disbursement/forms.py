@@ -4,25 +4,63 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import path_condition, visible_roots
 from ethnic_portal.forms import BootstrapFormMixin, VNDAmountField, date_field
 from geography.models import AdministrativeUnit, Level
 from programs.models import BudgetYear, CapitalType, Project, SubProject
 
 from .models import Source
 
+MAX_PK = 2**63 - 1  # a bigger number is no row, and would overflow the database's integer
+
+
+def budget_year(value) -> int | None:
+    """`value` as a budget year of the Program, or None (text, 0, 99999…)."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit() or len(text) > 4:
+        return None
+    year = int(text)
+    return year if BudgetYear.objects.filter(year=year).exists() else None
+
+
+def pk_value(value) -> int | None:
+    """A primary key typed in a request, or None when it cannot be one."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and int(text) <= MAX_PK else None
+
+
+def scoped_units(user):
+    """The units inside the user's scope: their unit and everything below it (not the chain above it,
+    which `AdministrativeUnit.objects.for_user` adds for navigation)."""
+    roots = visible_roots(user)
+    if not roots:
+        return AdministrativeUnit.objects.none()
+    return AdministrativeUnit.objects.filter(path_condition("", roots))
+
 
 def unit_choices(user, year=None):
-    units = AdministrativeUnit.objects.for_user(user).filter(level__in=[Level.PROVINCE, Level.DISTRICT, Level.COMMUNE])
+    units = scoped_units(user).filter(level__in=[Level.PROVINCE, Level.DISTRICT, Level.COMMUNE])
     if year:
         units = units.valid_in_year(year)
     return units.order_by("path")
 
 
+class PkModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that answers "not a valid choice" to text or to a number too big for a key."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, self.queryset.model) and pk_value(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class AllocationForm(BootstrapFormMixin, forms.Form):
     year = forms.TypedChoiceField(label=_("Năm ngân sách"), coerce=int)
-    unit = forms.ModelChoiceField(label=_("Đơn vị được giao vốn"), queryset=AdministrativeUnit.objects.none())
-    project = forms.ModelChoiceField(label=_("Dự án"), queryset=Project.objects.none())
-    subproject = forms.ModelChoiceField(
+    unit = PkModelChoiceField(label=_("Đơn vị được giao vốn"), queryset=AdministrativeUnit.objects.none())
+    project = PkModelChoiceField(label=_("Dự án"), queryset=Project.objects.none())
+    subproject = PkModelChoiceField(
         label=_("Tiểu dự án"),
         queryset=SubProject.objects.none(),
         required=False,
@@ -48,17 +86,16 @@ class AllocationForm(BootstrapFormMixin, forms.Form):
         years = list(BudgetYear.objects.values_list("year", flat=True))
         self.fields["year"].choices = [(y, y) for y in years]
         self.fields["origin_year"].choices = [(y, y) for y in years]
-        year = self._chosen("year")
-        self.fields["unit"].queryset = unit_choices(user, int(year) if year and str(year).isdigit() else None)
+        self.fields["unit"].queryset = unit_choices(user, budget_year(self._chosen("year")))
         self.fields["unit"].label_from_instance = lambda unit: f"{unit.code} – {unit.display_name}"
         self.fields["project"].queryset = Project.objects.select_related("program").order_by(
             "program__start_year", "number"
         )
         self.fields["project"].label_from_instance = lambda project: f"{project.code}. {project.name[:90]}"
-        project = self._chosen("project")
+        project = pk_value(self._chosen("project"))
         subprojects = SubProject.objects.none()
-        if project and str(project).isdigit():
-            subprojects = SubProject.objects.filter(project_id=int(project))
+        if project is not None:
+            subprojects = SubProject.objects.filter(project_id=project)
         self.fields["subproject"].queryset = subprojects
         self.fields["subproject"].label_from_instance = lambda sub: f"{sub.code}. {sub.name[:90]}"
         self.fields["project"].widget.attrs.update(

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +18,6 @@ from django.views.generic import DetailView, ListView, TemplateView
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_approve, can_submit, can_write, policy_for
 from ethnic_portal.forms import apply_service_errors
-from geography.models import AdministrativeUnit
 from programs.models import BudgetYear, SubProject
 
 from . import selectors, services
@@ -32,6 +31,9 @@ from .forms import (
     ImportForm,
     PlanForm,
     YearSettingForm,
+    budget_year,
+    pk_value,
+    scoped_units,
     unit_choices,
 )
 from .models import Allocation, Disbursement, ImportBatch, ImportKind, Period, PeriodKind, PeriodStatus
@@ -329,8 +331,8 @@ class SubprojectOptionsView(LoginRequiredMixin, View):
     """The <option>s of the sub-project select for the chosen project."""
 
     def get(self, request):
-        project = request.GET.get("project", "")
-        subs = SubProject.objects.filter(project_id=int(project)).order_by("number") if project.isdigit() else []
+        project = pk_value(request.GET.get("project"))
+        subs = SubProject.objects.filter(project_id=project).order_by("number") if project is not None else []
         return render(
             request,
             "disbursement/partials/options.html",
@@ -342,8 +344,7 @@ class UnitOptionsView(LoginRequiredMixin, View):
     """The <option>s of the unit select: units in the user's scope that exist in the chosen year."""
 
     def get(self, request):
-        year = request.GET.get("year", "")
-        units = unit_choices(request.user, int(year) if year.isdigit() else None)
+        units = unit_choices(request.user, budget_year(request.GET.get("year")))
         return render(
             request,
             "disbursement/partials/options.html",
@@ -371,6 +372,8 @@ class PeriodListView(ScopedViewMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["reporting_units"] = self._reporting_units()
         context["statuses"] = PeriodStatus.choices
+        context["query"] = self.request.GET.copy()
+        context["query"].pop("page", None)
         context["today"] = services.today()
         return context
 
@@ -482,12 +485,19 @@ class YearSettingView(LoginRequiredMixin, ProvinceRequiredMixin, View):
         years = list(BudgetYear.objects.values_list("year", flat=True))
         return {"form": form, "year": year, "years": years, "saved": setting.pk is not None}
 
+    @staticmethod
+    def _year(data) -> int:
+        year = budget_year(data.get("year") or services.today().year)
+        if year is None:
+            raise Http404(_("Năm này không thuộc Chương trình."))
+        return year
+
     def get(self, request):
-        year = int(request.GET.get("year") or services.today().year)
+        year = self._year(request.GET)
         return render(request, self.template_name, self._context(request, year))
 
     def post(self, request):
-        year = int(request.POST.get("year") or services.today().year)
+        year = self._year(request.POST)
         form = YearSettingForm(request.POST)
         if form.is_valid() and _form_or_errors(
             request,
@@ -548,19 +558,19 @@ class ProgressView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         if user.unit is None:
             raise Http404
-        units = AdministrativeUnit.objects.for_user(user)
-        code = self.request.GET.get("unit")
-        unit = user.unit
-        if code:
-            unit = units.filter(code=code).order_by("-valid_from").first()
-            if unit is None:
-                raise Http404
+        # The user's unit and those below it: a district asking for its province's figures gets a 404,
+        # as for any unit outside its scope.
+        units = scoped_units(user)
         today = services.today()
         years = list(BudgetYear.objects.values_list("year", flat=True))
-        try:
-            year = int(self.request.GET.get("year") or today.year)
-        except ValueError:
-            year = today.year
+        year = budget_year(self.request.GET.get("year")) or today.year
+        code = (self.request.GET.get("unit") or "").strip()
+        unit = user.unit
+        if code:
+            versions = units.filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
+            unit = versions.valid_in_year(year).first() or versions.first()
+            if unit is None:
+                raise Http404
         as_of = None
         raw = self.request.GET.get("as_of")
         if raw:
