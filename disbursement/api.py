@@ -1,68 +1,234 @@
 """`allocations/`, `disbursements/` and `progress/` as the contract says. Writes call the services."""
 
 import datetime
+import re
 
+from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.mixins import ScopedModelViewSet
+from accounts.scope import policy_for
 from ethnic_portal.formatting import compute_rate
-from geography.models import AdministrativeUnit
-from programs.models import CapitalType, Project, SubProject
+from programs.models import BudgetYear, CapitalType, Project, SubProject
 
 from . import selectors, services
 from .filters import AllocationFilterSet, DisbursementFilterSet
+from .forms import budget_year, pk_value, scoped_units
 from .models import Allocation, Disbursement, Source
+
+# DRF's Vietnamese catalogue lacks most field messages ("A valid integer is required."): the contract wants
+# every refusal in Vietnamese, so the ledger's fields carry their own.
+FIELD_ERRORS = {
+    "required": gettext_lazy("Trường này là bắt buộc."),
+    "null": gettext_lazy("Trường này không được bỏ trống."),
+    "blank": gettext_lazy("Trường này không được bỏ trống."),
+    "max_length": gettext_lazy("Không được dài quá {max_length} ký tự."),
+    "min_length": gettext_lazy("Phải có ít nhất {min_length} ký tự."),
+    "max_string_length": gettext_lazy("Giá trị quá dài."),
+    "min_value": gettext_lazy("Phải lớn hơn hoặc bằng {min_value}."),
+    "max_value": gettext_lazy("Phải nhỏ hơn hoặc bằng {max_value}."),
+    "invalid_choice": gettext_lazy("“{input}” không phải là một lựa chọn hợp lệ."),
+    "datetime": gettext_lazy("Phải là ngày (YYYY-MM-DD), không kèm giờ."),
+}
+INVALID_BY_TYPE = {
+    serializers.IntegerField: gettext_lazy("Phải là số nguyên."),
+    serializers.CharField: gettext_lazy("Phải là chuỗi ký tự."),
+}
+
+
+def field_errors(field_class=None, **messages) -> dict:
+    errors = dict(FIELD_ERRORS)
+    for kind, invalid in INVALID_BY_TYPE.items():
+        if field_class is not None and issubclass(field_class, kind):
+            errors["invalid"] = invalid
+    errors.update(messages)
+    return errors
+
+
+class VietnameseErrorsMixin:
+    """Vietnamese messages on the fields the ModelSerializer builds from the model, and on the body itself."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Dữ liệu gửi lên phải là một đối tượng JSON {{…}}, không phải {datatype}.")
+    }
+
+    def build_field(self, *args, **kwargs):
+        field_class, field_kwargs = super().build_field(*args, **kwargs)
+        field_kwargs["error_messages"] = {**field_errors(field_class), **field_kwargs.get("error_messages", {})}
+        return field_class, field_kwargs
+
+
+class WritesProgramData(permissions.BasePermission):
+    """Roles that write no program data (leader, admin) read; every write answers 403 before anything else."""
+
+    message = gettext_lazy("Vai trò của bạn chỉ được xem, không được nhập số liệu.")
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or policy_for(request.user).writes
+
+
+class MoneyField(serializers.IntegerField):
+    """Whole đồng as a JSON number (a string of digits also passes). `1.5`, `"1.000"`, `true` are refused:
+    DRF's IntegerField would read `"1.000"` as 1 đồng."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "error_messages",
+            field_errors(
+                invalid=gettext_lazy("Số tiền phải là số nguyên đồng."),
+                min_value=gettext_lazy("Số tiền phải lớn hơn 0."),
+                max_value=gettext_lazy("Số tiền quá lớn."),
+            ),
+        )
+        super().__init__(min_value=1, max_value=services.MAX_AMOUNT, **kwargs)
+
+    def to_internal_value(self, data):
+        number = None
+        if isinstance(data, bool):
+            pass
+        elif isinstance(data, int):
+            number = data
+        elif isinstance(data, float) and data.is_integer():
+            number = int(data)
+        elif isinstance(data, str) and re.fullmatch(r"\d{1,30}", data.strip()):
+            number = int(data.strip())
+        if number is None:
+            self.fail("invalid")
+        return number
+
+
+def _year_in(data, instance) -> int | None:
+    """The budget year a body speaks of (the posted one, else the row's): codes are resolved for it."""
+    year = data.get("origin_year") if isinstance(data, dict) else None
+    year = year if year is not None else (data.get("year") if isinstance(data, dict) else None)
+    if year is None and instance is not None:
+        year = getattr(instance, "origin_year", None)
+    return budget_year(year)
 
 
 class ScopedUnitField(serializers.SlugRelatedField):
-    """A unit code among the units the caller may see; another unit's code is "does not exist"."""
+    """A unit code inside the caller's scope; another unit's code, or the province above a district, "does not exist".
+
+    A code that names several versions of a unit (the 2025 reform reused codes) means the version that
+    exists in the body's year.
+    """
 
     default_error_messages = {
-        "does_not_exist": _("Không có đơn vị mã “{value}” trong địa bàn của bạn."),
-        "invalid": _("Mã đơn vị không hợp lệ."),
+        "does_not_exist": gettext_lazy("Không có đơn vị mã “{value}” trong địa bàn của bạn."),
+        "invalid": gettext_lazy("Mã đơn vị không hợp lệ."),
     }
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", field_errors())
         super().__init__(slug_field="code", **kwargs)
 
     def get_queryset(self):
-        return AdministrativeUnit.objects.for_user(self.context["request"].user)
+        return scoped_units(self.context["request"].user)
 
     def to_internal_value(self, data):
-        year = self.parent.initial_data.get("year") if hasattr(self.parent, "initial_data") else None
-        units = self.get_queryset().filter(code=str(data).strip())
-        if not units:
-            self.fail("does_not_exist", value=data)
-        if len(units) > 1 and str(year).isdigit():
-            in_year = units.valid_in_year(int(year))
-            units = in_year or units
-        return units.order_by("-valid_from").first() if len(units) > 1 else units[0]
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        code = str(data).strip()
+        versions = self.get_queryset().filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
+        parent = self.parent
+        data_year = parent.initial_data.get("year") if isinstance(getattr(parent, "initial_data", None), dict) else None
+        year = budget_year(data_year) or (budget_year(parent.instance.year) if parent.instance is not None else None)
+        unit = (versions.valid_in_year(year).first() if year else None) or versions.first()
+        if unit is None:
+            self.fail("does_not_exist", value=code)
+        return unit
 
 
-class AllocationSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(
-        slug_field="code",
+class ProgramCodeField(serializers.SlugRelatedField):
+    """A project or sub-project code. Codes are unique within a phase of the Program only (a later phase may
+    reuse DA1…): the row of the phase whose structure applies to the body's origin year is meant."""
+
+    def __init__(self, *, program_lookup, **kwargs):
+        self.program_lookup = program_lookup
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        code = str(data).strip()
+        rows = list(self.get_queryset().filter(code=code).order_by("pk")[:10])
+        if not rows:
+            self.fail("does_not_exist", value=code)
+        if len(rows) > 1:
+            parent = self.parent
+            year = _year_in(getattr(parent, "initial_data", None), parent.instance)
+            program = BudgetYear.objects.filter(year=year).values_list("program_id", flat=True).first()
+            in_phase = [row for row in rows if self._program_of(row) == program]
+            rows = in_phase or rows
+        return rows[0]
+
+    def _program_of(self, row):
+        for name in self.program_lookup.split("__"):
+            row = getattr(row, name)
+        return row
+
+
+class AllocationPkField(serializers.PrimaryKeyRelatedField):
+    """An allocation id among those the caller may see; text, fractions or a number too big for an id are refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int) or pk_value(data) is None:
+            if isinstance(data, int | str) and str(data).strip().isdigit():
+                self.fail("does_not_exist", pk_value=data)
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(pk_value(data))
+
+
+# The contract's allocation fields do not name the issuing body: a body without it is accepted and marked so.
+DECISION_BODY_UNSET = "(chưa ghi cơ quan ban hành)"
+
+
+class AllocationSerializer(VietnameseErrorsMixin, serializers.ModelSerializer):
+    project = ProgramCodeField(
+        program_lookup="program_id",
         queryset=Project.objects.all(),
-        error_messages={"does_not_exist": _("Không có dự án mã “{value}”.")},
+        error_messages=field_errors(
+            does_not_exist=gettext_lazy("Không có dự án mã “{value}”."),
+            invalid=gettext_lazy("Mã dự án không hợp lệ."),
+        ),
     )
-    subproject = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=SubProject.objects.all(),
+    subproject = ProgramCodeField(
+        program_lookup="project__program_id",
+        queryset=SubProject.objects.select_related("project"),
         allow_null=True,
         required=False,
-        error_messages={"does_not_exist": _("Không có tiểu dự án mã “{value}”.")},
+        error_messages=field_errors(
+            does_not_exist=gettext_lazy("Không có tiểu dự án mã “{value}”."),
+            invalid=gettext_lazy("Mã tiểu dự án không hợp lệ."),
+        ),
     )
     unit = ScopedUnitField()
-    capital_type = serializers.ChoiceField(choices=CapitalType.choices)
-    source = serializers.ChoiceField(choices=Source.choices)
-    amount = serializers.IntegerField(min_value=1, max_value=services.MAX_AMOUNT)
+    capital_type = serializers.ChoiceField(
+        choices=CapitalType.choices,
+        error_messages=field_errors(
+            invalid_choice=gettext_lazy(
+                "“{input}” không hợp lệ; chọn investment (vốn đầu tư phát triển) hoặc recurrent (vốn sự nghiệp)."
+            )
+        ),
+    )
+    source = serializers.ChoiceField(
+        choices=Source.choices,
+        error_messages=field_errors(
+            invalid_choice=gettext_lazy(
+                "“{input}” không hợp lệ; chọn central (ngân sách trung ương), local (ngân sách địa phương) "
+                "hoặc other (nguồn khác)."
+            )
+        ),
+    )
+    amount = MoneyField()
     disbursed = serializers.IntegerField(read_only=True)
     remaining = serializers.IntegerField(read_only=True)
     rate = serializers.SerializerMethodField()
@@ -87,7 +253,14 @@ class AllocationSerializer(serializers.ModelSerializer):
             "remaining",
             "rate",
         ]
-        extra_kwargs = {"decision_body": {"required": False}, "note": {"required": False}}
+        extra_kwargs = {
+            "decision_body": {
+                "required": False,
+                "help_text": gettext_lazy("Không bắt buộc qua API; thiếu thì ghi “%(placeholder)s”.")
+                % {"placeholder": DECISION_BODY_UNSET},
+            },
+            "note": {"required": False},
+        }
         validators = []  # the services check uniqueness with a message that names the existing row
 
     @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=1))
@@ -99,6 +272,8 @@ class AllocationViewSet(ScopedModelViewSet):
     """Capital allocations in the caller's scope. Money in whole đồng; `rate` = disbursed / amount × 100."""
 
     model = Allocation
+    permission_classes = [permissions.IsAuthenticated, WritesProgramData]
+    lookup_value_regex = r"[0-9]{1,18}"
     queryset = Allocation.objects.none()
     serializer_class = AllocationSerializer
     filterset_class = AllocationFilterSet
@@ -109,7 +284,7 @@ class AllocationViewSet(ScopedModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.setdefault("subproject", None)
-        data.setdefault("decision_body", "")
+        data.setdefault("decision_body", DECISION_BODY_UNSET)
         allocation = services.allocation_create(actor=self.request.user, **data)
         serializer.instance = selectors.allocation_get(user=self.request.user, pk=allocation.pk)
 
@@ -121,12 +296,15 @@ class AllocationViewSet(ScopedModelViewSet):
         services.allocation_delete(actor=self.request.user, allocation=instance)
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
-    allocation = serializers.PrimaryKeyRelatedField(
+class DisbursementSerializer(VietnameseErrorsMixin, serializers.ModelSerializer):
+    allocation = AllocationPkField(
         queryset=Allocation.objects.none(),
-        error_messages={"does_not_exist": _("Không có phân bổ số {pk_value} trong địa bàn của bạn.")},
+        error_messages=field_errors(
+            does_not_exist=gettext_lazy("Không có phân bổ số {pk_value} trong địa bàn của bạn."),
+            incorrect_type=gettext_lazy("Mã phân bổ phải là một số."),
+        ),
     )
-    amount = serializers.IntegerField(min_value=1, max_value=services.MAX_AMOUNT)
+    amount = MoneyField()
 
     class Meta:
         model = Disbursement
@@ -150,6 +328,8 @@ class DisbursementViewSet(ScopedModelViewSet):
     """Disbursements in the caller's scope. The sum of an allocation's disbursements never exceeds it."""
 
     model = Disbursement
+    permission_classes = [permissions.IsAuthenticated, WritesProgramData]
+    lookup_value_regex = r"[0-9]{1,18}"
     queryset = Disbursement.objects.none()
     serializer_class = DisbursementSerializer
     filterset_class = DisbursementFilterSet
@@ -214,11 +394,11 @@ class ProgressView(APIView):
     def get(self, request):
         errors = {}
         code = (request.query_params.get("unit") or "").strip()
-        year_text = (request.query_params.get("year") or "").strip()
+        year = budget_year(request.query_params.get("year"))
         if not code:
             errors["unit"] = [_("Phải ghi mã đơn vị (unit).")]
-        if not year_text.isdigit():
-            errors["year"] = [_("Năm (year) phải là số, ví dụ 2024.")]
+        if year is None:
+            errors["year"] = [_("Năm (year) phải là một năm ngân sách của Chương trình, ví dụ 2024.")]
         as_of = None
         if request.query_params.get("as_of"):
             try:
@@ -227,11 +407,11 @@ class ProgressView(APIView):
                 errors["as_of"] = [_("Ngày phải có dạng YYYY-MM-DD.")]
         if errors:
             raise APIValidationError(errors)
-        units = AdministrativeUnit.objects.for_user(request.user).filter(code=code)
-        if not units:
+        # Inside the scope only: a district asking for its province (which for_user lists, for navigation) gets 404.
+        versions = scoped_units(request.user).filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
+        unit = versions.valid_in_year(year).first() or versions.first()
+        if unit is None:
             raise NotFound(_("Không có đơn vị mã “%(code)s” trong địa bàn của bạn.") % {"code": code})
-        year = int(year_text)
-        unit = units.valid_in_year(year).order_by("-valid_from").first() or units.order_by("-valid_from").first()
         progress = selectors.progress_for_unit(user=request.user, unit=unit, year=year, as_of=as_of)
         return Response(
             {

@@ -1,6 +1,7 @@
 """FilterSets shared by the HTML lists and the API."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from geography.models import AdministrativeUnit
@@ -11,6 +12,21 @@ from .models import Allocation, Disbursement, Source
 
 def _years():
     return [(y, y) for y in BudgetYear.objects.values_list("year", flat=True)]
+
+
+MAX_ID = 2**63 - 1
+MAX_YEAR = 32767  # PositiveSmallIntegerField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number within the column's range: `2024.5` or an id too big for the database is a form error
+    (400 from the API), not a silent rounding or a database overflow."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": _("Phải là số nguyên, ví dụ 2024.")})
+        super().__init__(*args, **kwargs)
 
 
 class UnitCodeFilter(django_filters.CharFilter):
@@ -36,13 +52,13 @@ class UnitCodeFilter(django_filters.CharFilter):
 
 
 class AllocationFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label=_("Năm ngân sách"))
+    year = IntegerFilter(label=_("Năm ngân sách"), min_value=0, max_value=MAX_YEAR)
     unit = UnitCodeFilter()
     project = django_filters.CharFilter(field_name="project__code", label=_("Mã dự án"))
     subproject = django_filters.CharFilter(field_name="subproject__code", label=_("Mã tiểu dự án"))
     capital_type = django_filters.ChoiceFilter(choices=CapitalType.choices, label=_("Loại vốn"))
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Nguồn vốn"))
-    origin_year = django_filters.NumberFilter(label=_("Năm nguồn vốn"))
+    origin_year = IntegerFilter(label=_("Năm nguồn vốn"), min_value=0, max_value=MAX_YEAR)
     carried = django_filters.BooleanFilter(method="filter_carried", label=_("Vốn năm trước chuyển sang"))
 
     class Meta:
@@ -56,9 +72,9 @@ class AllocationFilterSet(django_filters.FilterSet):
 
 
 class DisbursementFilterSet(django_filters.FilterSet):
-    allocation = django_filters.NumberFilter(field_name="allocation_id", label=_("Mã phân bổ"))
+    allocation = IntegerFilter(field_name="allocation_id", label=_("Mã phân bổ"), min_value=1, max_value=MAX_ID)
     unit = UnitCodeFilter(unit_field="allocation__unit")
-    year = django_filters.NumberFilter(field_name="allocation__year", label=_("Năm ngân sách"))
+    year = IntegerFilter(field_name="allocation__year", label=_("Năm ngân sách"), min_value=0, max_value=MAX_YEAR)
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("Từ ngày"))
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("Đến ngày"))
 

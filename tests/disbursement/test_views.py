@@ -146,7 +146,7 @@ def test_a_district_officer_lists_only_its_district(client_as, district_user, le
 def test_a_bad_filter_value_shows_an_error_not_a_crash(client_as, province_user, ledger):
     response = client_as(province_user).get(reverse("disbursement:allocation_list"), {"year": "abc"})
     assert response.status_code == 200
-    assert "Nhập một số." in page(response)
+    assert "Phải là số nguyên, ví dụ 2024." in page(response)
     response = client_as(province_user).get(reverse("disbursement:allocation_list"), {"capital_type": "gold"})
     assert response.status_code == 200
 
