@@ -5,7 +5,10 @@ naming the field, locks what it checks (select_for_update), refuses writes into 
 period or after a period's deadline, and records history with the actor.
 """
 
+import contextlib
+import contextvars
 import datetime
+import functools
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,9 +39,23 @@ from .models import (
 MAX_AMOUNT = 10**15  # one quadrillion đồng: far above any allocation, below 2**53 for JSON
 
 
+_clock: contextvars.ContextVar[datetime.date | None] = contextvars.ContextVar("ledger_clock", default=None)
+
+
 def today() -> datetime.date:
-    """The clock of the ledger (tests move it with monkeypatch)."""
-    return timezone.localdate()
+    """The clock of the ledger: the real date, unless a backfill runs `as_of` a past day."""
+    return _clock.get() or timezone.localdate()
+
+
+@contextlib.contextmanager
+def as_of(day: datetime.date):
+    """Run services as on `day`, for loading past records (the demo's 2022–2025 history, migrations from
+    spreadsheets): deadlines and "not after today" rules then apply as they did on that day."""
+    token = _clock.set(day)
+    try:
+        yield day
+    finally:
+        _clock.reset(token)
 
 
 def _d(day: datetime.date) -> str:
@@ -48,17 +65,39 @@ def _d(day: datetime.date) -> str:
 # --- Reporting units, settings and periods --------------------------------------------------
 
 
+def _chain(unit: AdministrativeUnit) -> tuple[tuple[int, str, str, str], ...]:
+    """(pk, level, name, parent level) of a unit and every unit above it, from the top."""
+    return _chain_of(unit.pk, unit.path)
+
+
+@functools.lru_cache(maxsize=8192)
+def _chain_of(leaf_pk: int | None, path: str) -> tuple[tuple[int, str, str, str], ...]:
+    """Cached by the leaf's pk and path together: a reloaded tree (new pks) never meets a stale entry."""
+    paths = AdministrativeUnit(path=path).ancestor_paths()
+    rows = {
+        row[3]: row
+        for row in AdministrativeUnit.objects.filter(path__in=paths).values_list("pk", "level", "name", "path")
+    }
+    chain = [rows[p] for p in paths if p in rows]
+    return tuple((pk, level, name, chain[i - 1][1] if i else "") for i, (pk, level, name, _path) in enumerate(chain))
+
+
 def reporting_unit(unit: AdministrativeUnit) -> AdministrativeUnit | None:
     """The unit that submits figures for `unit`: its district, or a commune that reports straight to the province."""
-    if unit.level == Level.PROVINCE:
+    pk = _reporting_unit_pk(unit)
+    return None if pk is None else AdministrativeUnit.objects.get(pk=pk)
+
+
+def _reporting_unit_pk(unit: AdministrativeUnit) -> int | None:
+    chain = _chain(unit)
+    if not chain or len(chain) == 1:
         return None
-    chain = list(unit.ancestors()) + [unit]
-    for level_unit in chain:
-        if level_unit.level == Level.DISTRICT:
-            return level_unit
-    for index, level_unit in enumerate(chain):
-        if level_unit.level == Level.COMMUNE and index > 0 and chain[index - 1].level == Level.PROVINCE:
-            return level_unit
+    for pk, level, _name, _parent_level in chain:
+        if level == Level.DISTRICT:
+            return pk
+    for pk, level, _name, parent_level in chain:
+        if level == Level.COMMUNE and parent_level == Level.PROVINCE:
+            return pk
     return None
 
 
@@ -66,14 +105,19 @@ def province_of(unit: AdministrativeUnit) -> AdministrativeUnit:
     return unit.province
 
 
-def year_setting(province: AdministrativeUnit, year: int) -> YearSetting:
+def _province_pk(unit: AdministrativeUnit) -> int:
+    return _chain(unit)[0][0]
+
+
+def year_setting(province: AdministrativeUnit | int, year: int) -> YearSetting:
     """The province's settings for a year; the defaults (not saved) when it has set none."""
-    setting = YearSetting.objects.filter(province=province, year=year).first()
-    return setting or YearSetting(province=province, year=year, **YearSetting.defaults(year))
+    province_id = getattr(province, "pk", province)
+    setting = YearSetting.objects.filter(province_id=province_id, year=year).first()
+    return setting or YearSetting(province_id=province_id, year=year, **YearSetting.defaults(year))
 
 
 def deadline_of(period: Period) -> datetime.date:
-    setting = year_setting(province_of(period.unit), period.year)
+    setting = year_setting(_province_pk(period.unit), period.year)
     return setting.h1_deadline if period.kind == PeriodKind.H1 else setting.year_deadline
 
 
@@ -90,13 +134,18 @@ def _covering_kinds(day: datetime.date, year: int) -> list[str]:
 
 def check_period_open(*, unit: AdministrativeUnit, year: int, day: datetime.date) -> None:
     """Refuse a write dated `day` into `year` when a period covering it is locked or past its deadline."""
-    reporter = reporting_unit(unit)
-    if reporter is None:
+    reporter_pk = _reporting_unit_pk(unit)
+    if reporter_pk is None:
         return
+    reporter_name = next(name for pk, _level, name, _parent in _chain(unit) if pk == reporter_pk)
     now = today()
-    setting = year_setting(province_of(reporter), year)
-    for kind in _covering_kinds(day, year):
-        period = Period.objects.select_for_update().filter(unit=reporter, year=year, kind=kind).first()
+    setting = year_setting(_province_pk(unit), year)
+    kinds = _covering_kinds(day, year)
+    periods = {
+        p.kind: p for p in Period.objects.select_for_update().filter(unit_id=reporter_pk, year=year, kind__in=kinds)
+    }
+    for kind in kinds:
+        period = periods.get(kind)
         status = period.status if period else PeriodStatus.OPEN
         label = PeriodKind(kind).label
         if status in {PeriodStatus.SUBMITTED, PeriodStatus.APPROVED}:
@@ -110,7 +159,7 @@ def check_period_open(*, unit: AdministrativeUnit, year: int, day: datetime.date
                 % {
                     "period": label.lower(),
                     "year": year,
-                    "unit": reporter.name,
+                    "unit": reporter_name,
                     "state": _("được gửi phê duyệt") if status == PeriodStatus.SUBMITTED else _("được phê duyệt"),
                     "when": when,
                 }
@@ -122,7 +171,7 @@ def check_period_open(*, unit: AdministrativeUnit, year: int, day: datetime.date
                     "Đã quá hạn nhập số liệu %(period)s năm %(year)s (hạn %(deadline)s). "
                     "Đề nghị Ban Dân tộc tỉnh mở lại kỳ này cho %(unit)s."
                 )
-                % {"period": label.lower(), "year": year, "deadline": _d(deadline), "unit": reporter.name}
+                % {"period": label.lower(), "year": year, "deadline": _d(deadline), "unit": reporter_name}
             )
 
 
@@ -224,7 +273,12 @@ def _validate_amount(amount, add, field="amount") -> None:
 
 
 def _lock_allocation(allocation: Allocation) -> Allocation:
-    return Allocation.objects.select_for_update().select_related("unit", "project").get(pk=allocation.pk)
+    # Lock the allocation row only (of=self): the carried_to join is nullable and must not be locked.
+    return (
+        Allocation.objects.select_for_update(of=("self",))
+        .select_related("unit", "project", "carried_to")
+        .get(pk=allocation.pk)
+    )
 
 
 def disbursed_total(allocation: Allocation, *, exclude_pk=None) -> int:
@@ -451,7 +505,7 @@ def disbursement_window(allocation: Allocation) -> tuple[datetime.date, datetime
     """The dates a disbursement of `allocation` may carry."""
     start = datetime.date(allocation.year, 1, 1)
     if allocation.is_carried_over:
-        return start, year_setting(province_of(allocation.unit), allocation.year).carryover_deadline
+        return start, year_setting(_province_pk(allocation.unit), allocation.year).carryover_deadline
     return start, datetime.date(allocation.year, 12, 31)
 
 
@@ -691,11 +745,14 @@ def carry_over(
         Disbursement.objects.filter(allocation__in=sources).values_list("allocation").annotate(total=Sum("amount"))
     )
     created = []
+    targets: dict[int, AdministrativeUnit] = {}
     for source in sources:
         remaining = source.amount - spent.get(source.pk, 0)
         if remaining <= 0:
             continue
-        target_unit = successor_in(source.unit, from_year + 1)
+        if source.unit_id not in targets:
+            targets[source.unit_id] = successor_in(source.unit, from_year + 1)
+        target_unit = targets[source.unit_id]
         carried = Allocation(
             year=from_year + 1,
             project=source.project,

@@ -6,10 +6,16 @@ communes as extremely difficult, and carries them over to the communes formed on
 2025. Later issues add plans, allocations, disbursements, persons and households.
 """
 
+import unicodedata
+
 from django.db import transaction
 
+from accounts.models import User
+from accounts.services import portal_user_upsert
 from geography.loaders import LAST_DAY_BEFORE_REFORM, REFORM_DATE
 from geography.models import AdministrativeUnit, Level, MergeType, Region, UnitSuccession, UnitType
+
+from .demo_ledger import load_demo_ledger
 
 DEMO_SOURCE = "demo"
 BAC_KAN = "06"
@@ -117,5 +123,48 @@ def _village(commune, number, *, valid_from, valid_to, difficult, old=None):
     return village, True
 
 
+def _slug(name: str) -> str:
+    for prefix in ("Thành phố ", "Huyện ", "Thị xã "):
+        name = name.removeprefix(prefix)
+    text = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in text if ch.isalnum() and not unicodedata.combining(ch)).lower()
+
+
+def district_officers() -> list[tuple[str, str, str, str]]:
+    """One district officer per Bắc Kạn district (Ba Bể's is in DEMO_USERS): they submit the demo periods."""
+    rows = []
+    for district in AdministrativeUnit.objects.filter(parent__code=BAC_KAN, level=Level.DISTRICT).order_by("code"):
+        username = f"huyen.{_slug(district.name)}"
+        rows.append((username, "district", district.code, f"Cán bộ Phòng Dân tộc {district.name}"))
+    return rows
+
+
+def ensure_demo_users() -> dict[str, User]:
+    users = {}
+    listed = {row[0] for row in DEMO_USERS}
+    for username, role, unit_code, full_name in DEMO_USERS + [
+        row for row in district_officers() if row[0] not in listed
+    ]:
+        existing = User.objects.filter(username=username).select_related("unit").first()
+        if existing is not None and existing.role == role and existing.unit and existing.unit.code == unit_code:
+            users[username] = existing  # leave a password the user may have changed
+            continue
+        user, _token = portal_user_upsert(
+            username=username, role=role, unit_code=unit_code, password=DEMO_PASSWORD, full_name=full_name
+        )
+        users[username] = user
+    return users
+
+
 def load_demo() -> dict:
-    return {"villages_created": load_demo_villages()}
+    villages = load_demo_villages()
+    users = ensure_demo_users()
+    districts = {
+        user.unit_id: user
+        for user in users.values()
+        if user.role == "district" and user.unit.path.startswith(f"{BAC_KAN}/")
+    }
+    ledger = load_demo_ledger(
+        province_user=users["tinh.backan"], district_users=districts, new_province_user=users["tinh.thainguyen"]
+    )
+    return {"villages_created": villages, **ledger}
