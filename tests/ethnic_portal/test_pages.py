@@ -104,3 +104,9 @@ def test_english_is_one_click_away(client_as, district_user):
     assert "Your tasks" in page.text
     client.post(reverse("set_language"), {"language": "vi", "next": reverse("home")})
     assert "Xin chào" in client.get(reverse("home")).text
+
+
+def test_an_english_browser_still_gets_vietnamese_until_the_switch(client, reference_data):
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "vi"
+    assert "Đăng nhập" in response.text
