@@ -250,3 +250,8 @@ def pending_submissions(*, user):
 
 def period_kind_for(day: datetime.date) -> str:
     return PeriodKind.H1 if day.month <= 6 else PeriodKind.YEAR
+
+
+def latest_year(*, user) -> int | None:
+    """The latest budget year with capital in the user's scope (the home page links its progress)."""
+    return Allocation.objects.for_user(user).order_by("-year").values_list("year", flat=True).first()

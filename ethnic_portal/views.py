@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from accounts.scope import can_manage_reference_data
+from disbursement import selectors as ledger_selectors
 from geography import selectors as geography_selectors
 from programs import selectors as program_selectors
 
@@ -29,6 +30,11 @@ class HomeView(LoginRequiredMixin, TemplateView):
             on = geography_selectors.summary_date(user.unit, today)
             context["summary"] = geography_selectors.scope_summary(user=user, on=on)
             context["unit_ancestors"] = user.unit.ancestors()
+        policy = user.policy
+        if policy.reads_program_data and user.unit_id:
+            context["latest_year"] = ledger_selectors.latest_year(user=user) or today.year
+        if policy.approves:
+            context["pending"] = ledger_selectors.pending_submissions(user=user).count()
         return context
 
 

@@ -110,3 +110,14 @@ def test_an_english_browser_still_gets_vietnamese_until_the_switch(client, refer
     response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response.headers["Content-Language"] == "vi"
     assert "Đăng nhập" in response.text
+
+
+def test_the_province_home_counts_submissions_waiting_for_approval(client_as, province_user, district_user):
+    from disbursement import services
+
+    period = services.period_for(unit("061"), 2024, "H1")
+    services.period_submit(actor=district_user, period=period)
+    page = client_as(province_user).get(reverse("home"))
+    assert page.context["pending"] == 1
+    assert "Số liệu chờ phê duyệt" in page.text
+    assert "pending" not in client_as(district_user).get(reverse("home")).context
