@@ -180,4 +180,8 @@ class CarryOverForm(BootstrapFormMixin, forms.Form):
 
 
 class ImportForm(BootstrapFormMixin, forms.Form):
-    file = forms.FileField(label=_("Tệp Excel (.xlsx)"), help_text=_("Dùng đúng mẫu tải về ở trang này; tối đa 5 MB."))
+    file = forms.FileField(
+        label=_("Tệp Excel (.xlsx)"),
+        help_text=_("Dùng đúng mẫu tải về ở trang này; tối đa 5 MB."),
+        error_messages={"empty": _("Tệp rỗng."), "required": _("Chọn tệp Excel để tải lên.")},
+    )

@@ -10,18 +10,21 @@ nothing.
 import datetime
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from ethnic_portal.formatting import format_vnd
 from geography.models import AdministrativeUnit
 from programs.models import BudgetYear, Project, SubProject
 
 from .. import services
+from ..forms import scoped_units
 from ..models import Allocation, Disbursement
 from .columns import CHOICES, COLUMNS, Column
 
@@ -88,8 +91,15 @@ def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _nfc(value):
+    """Text as composed Unicode: Vietnamese keyboards (Unikey's "Unicode tổ hợp") type "ầ" as a + ̂ + ̀,
+    which would not match a header, a choice or a code typed the composed way."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 def _convert(column: Column, value):
     """A cell value as the service wants it, or raise ValueError with the reason."""
+    value = _nfc(value)
     if isinstance(value, str) and value.strip().startswith("="):
         raise ValueError("Không chấp nhận công thức; hãy dán giá trị.")
     if _is_empty(value):
@@ -161,7 +171,7 @@ def read_rows(content: bytes, kind: str) -> tuple[list[tuple[int, dict]], list[R
         errors: list[RowError] = []
         if header is None:
             raise FileRefused("Trang tính đầu tiên trống.")
-        header = [("" if cell is None else str(cell).strip()) for cell in header]
+        header = [("" if cell is None else _nfc(str(cell)).strip()) for cell in header]
         while header and header[-1] == "":
             header.pop()
         expected = [column.header for column in columns]
@@ -180,13 +190,26 @@ def read_rows(content: bytes, kind: str) -> tuple[list[tuple[int, dict]], list[R
         for number, cells in enumerate(rows, start=2):
             if number - 1 > MAX_ROWS:
                 raise FileRefused(f"Tệp có hơn {MAX_ROWS} dòng: hãy chia nhỏ.")
-            cells = list(cells or ())[: len(columns)] + [None] * max(0, len(columns) - len(cells or ()))
-            if all(_is_empty(cell) for cell in cells):
+            cells = list(cells or ())
+            beyond = [
+                index for index, cell in enumerate(cells[len(columns) :], start=len(columns)) if not _is_empty(cell)
+            ]
+            cells = cells[: len(columns)] + [None] * max(0, len(columns) - len(cells))
+            if all(_is_empty(cell) for cell in cells) and not beyond:
                 pending_empty.append(number)
                 continue
             for empty in pending_empty:
                 errors.append(RowError(empty, "", "Dòng trống giữa các dòng dữ liệu: xóa dòng này."))
             pending_empty = []
+            for index in beyond:
+                letter = get_column_letter(index + 1)
+                errors.append(
+                    RowError(
+                        number,
+                        f"Cột {letter}",
+                        f"Ô {letter}{number} nằm ngoài các cột của mẫu: xóa hoặc chép vào đúng cột.",
+                    )
+                )
             values = {}
             for column, cell in zip(columns, cells, strict=True):
                 try:
@@ -225,7 +248,8 @@ class _Resolver:
 
     def __init__(self, actor):
         self.actor = actor
-        self.units = AdministrativeUnit.objects.for_user(actor)
+        # Inside the scope only (for_user would add the province above a district: then a 403, not a row error).
+        self.units = scoped_units(actor)
         self.cache: dict = {}
 
     def unit(self, code: str, year: int | None):
@@ -251,6 +275,72 @@ class _Resolver:
         if key not in self.cache:
             self.cache[key] = SubProject.objects.filter(project=project, code=code).first()
         return self.cache[key]
+
+    # The ledger rows a file refers to, read once per file rather than once per row: the rows the file
+    # itself adds never come up again (a repeated key is reported as a duplicate before it is looked up).
+
+    def prefetch_allocations(self, rows: list[tuple[int, dict]]) -> None:
+        """Existing allocations under the decisions the file names, by natural key (one query per 500 decisions)."""
+        numbers = sorted({values["decision_no"] for _row, values in rows if values.get("decision_no")})
+        self.existing: dict[tuple, tuple[int, int]] = {}
+        for start in range(0, len(numbers), 500):
+            found = (
+                Allocation.objects.filter(carried_from__isnull=True, decision_no__in=numbers[start : start + 500])
+                .order_by()
+                .values_list("pk", "amount", *NATURAL_KEY)
+            )
+            for pk, amount, *key in found:
+                self.existing[tuple(key)] = (pk, amount)
+
+    def existing_allocation(self, fields: dict) -> tuple[int, int] | None:
+        return self.existing.get(_natural_key(fields))
+
+    def allocations_matching(self, fields: dict) -> list[Allocation]:
+        key = ("allocation", _natural_key(fields))
+        if key not in self.cache:
+            self.cache[key] = list(
+                Allocation.objects.for_user(self.actor)
+                .filter(**dict(zip(NATURAL_KEY, _natural_key(fields), strict=True)))
+                .select_related("unit")[:2]
+            )
+        return self.cache[key]
+
+    def vouchers(self, allocation: Allocation) -> dict[str, tuple[int, datetime.date]]:
+        key = ("vouchers", allocation.pk)
+        if key not in self.cache:
+            self.cache[key] = {
+                voucher: (amount, day)
+                for voucher, amount, day in Disbursement.objects.filter(allocation=allocation).values_list(
+                    "voucher_no", "amount", "date"
+                )
+            }
+        return self.cache[key]
+
+
+NATURAL_KEY = (
+    "year",
+    "unit_id",
+    "project_id",
+    "subproject_id",
+    "capital_type",
+    "source",
+    "origin_year",
+    "decision_no",
+)
+
+
+def _natural_key(fields: dict) -> tuple:
+    subproject = fields.get("subproject")
+    return (
+        fields["year"],
+        fields["unit"].pk,
+        fields["project"].pk,
+        subproject.pk if subproject else None,
+        fields["capital_type"],
+        fields["source"],
+        fields["origin_year"],
+        fields["decision_no"],
+    )
 
 
 def _resolve_allocation_fields(
@@ -297,25 +387,16 @@ def _key(values: dict, kind: str) -> tuple:
     return base if kind == "allocations" else (*base, values["voucher_no"])
 
 
-def _apply_allocation(actor, fields: dict, row: int) -> tuple[str, str]:
-    existing = Allocation.objects.filter(
-        carried_from__isnull=True,
-        year=fields["year"],
-        unit=fields["unit"],
-        project=fields["project"],
-        subproject=fields["subproject"],
-        capital_type=fields["capital_type"],
-        source=fields["source"],
-        origin_year=fields["origin_year"],
-        decision_no=fields["decision_no"],
-    ).first()
+def _apply_allocation(actor, fields: dict, resolver: _Resolver) -> tuple[str, str]:
+    existing = resolver.existing_allocation(fields)
     summary = f"{fields['unit'].name} · {(fields['subproject'] or fields['project']).code} · {format_vnd(fields['amount'])} đồng"
     if existing is not None:
-        if existing.amount == fields["amount"]:
+        existing_pk, existing_amount = existing
+        if existing_amount == fields["amount"]:
             return "skipped", summary
         raise ValidationError(
             {
-                "amount": f"Đã có phân bổ số {existing.pk} theo quyết định này với số vốn {format_vnd(existing.amount)} đồng; "
+                "amount": f"Đã có phân bổ số {existing_pk} theo quyết định này với số vốn {format_vnd(existing_amount)} đồng; "
                 "muốn đổi số vốn hãy điều chỉnh trên trang phân bổ."
             }
         )
@@ -323,18 +404,8 @@ def _apply_allocation(actor, fields: dict, row: int) -> tuple[str, str]:
     return "created", summary
 
 
-def _apply_disbursement(actor, fields: dict, row: int) -> tuple[str, str]:
-    candidates = Allocation.objects.for_user(actor).filter(
-        year=fields["year"],
-        unit=fields["unit"],
-        project=fields["project"],
-        subproject=fields["subproject"],
-        capital_type=fields["capital_type"],
-        source=fields["source"],
-        origin_year=fields["origin_year"],
-        decision_no=fields["decision_no"],
-    )
-    allocations = list(candidates[:2])
+def _apply_disbursement(actor, fields: dict, resolver: _Resolver) -> tuple[str, str]:
+    allocations = resolver.allocations_matching(fields)
     if not allocations:
         raise ValidationError(
             {
@@ -347,13 +418,14 @@ def _apply_disbursement(actor, fields: dict, row: int) -> tuple[str, str]:
         )
     allocation = allocations[0]
     summary = f"{allocation.unit.name} · {fields['voucher_no']} · {fields['date']:%d/%m/%Y} · {format_vnd(fields['amount'])} đồng"
-    existing = Disbursement.objects.filter(allocation=allocation, voucher_no=fields["voucher_no"]).first()
+    existing = resolver.vouchers(allocation).get(fields["voucher_no"])
     if existing is not None:
-        if existing.amount == fields["amount"] and existing.date == fields["date"]:
+        existing_amount, existing_date = existing
+        if (existing_amount, existing_date) == (fields["amount"], fields["date"]):
             return "skipped", summary
         raise ValidationError(
             {
-                "voucher_no": f"Chứng từ {fields['voucher_no']} đã được ghi với số tiền {format_vnd(existing.amount)} đồng ngày {existing.date:%d/%m/%Y}."
+                "voucher_no": f"Chứng từ {fields['voucher_no']} đã được ghi với số tiền {format_vnd(existing_amount)} đồng ngày {existing_date:%d/%m/%Y}."
             }
         )
     services.disbursement_create(
@@ -371,6 +443,16 @@ class _Rollback(Exception):
     pass
 
 
+# A repeated row is reported on the column that names the line, with what makes it the same line.
+DUPLICATE = {
+    "allocations": (
+        "decision_no",
+        "Trùng với dòng %s (cùng năm, đơn vị, dự án, tiểu dự án, loại vốn, nguồn vốn, năm nguồn và số quyết định).",
+    ),
+    "disbursements": ("voucher_no", "Trùng với dòng %s (cùng phân bổ và số chứng từ)."),
+}
+
+
 def run_import(*, actor, kind: str, content: bytes, dry_run: bool) -> ImportResult:
     """Check (dry run) or write a file. Raises FileRefused when the file as a whole is unreadable."""
     result = ImportResult(kind=kind)
@@ -381,6 +463,8 @@ def run_import(*, actor, kind: str, content: bytes, dry_run: bool) -> ImportResu
     seen: dict[tuple, int] = {}
     apply = _apply_allocation if kind == "allocations" else _apply_disbursement
     bad_rows = {error.row for error in errors}
+    if kind == "allocations":
+        resolver.prefetch_allocations([(row, values) for row, values in rows if row not in bad_rows])
     try:
         with transaction.atomic():
             for row, values in rows:
@@ -388,7 +472,9 @@ def run_import(*, actor, kind: str, content: bytes, dry_run: bool) -> ImportResu
                     continue
                 key = _key(values, kind)
                 if key in seen:
-                    result.errors.append(RowError(row, "", f"Trùng với dòng {seen[key]}."))
+                    result.errors.append(
+                        RowError(row, _header_of(kind, DUPLICATE[kind][0]), DUPLICATE[kind][1] % seen[key])
+                    )
                     continue
                 seen[key] = row
                 fields, resolve_errors = _resolve_allocation_fields(values, resolver, row, kind)
@@ -396,8 +482,8 @@ def run_import(*, actor, kind: str, content: bytes, dry_run: bool) -> ImportResu
                     result.errors.extend(resolve_errors)
                     continue
                 try:
-                    with transaction.atomic():
-                        action, summary = apply(actor, fields, row)
+                    # Each service runs in its own savepoint: a refused row leaves nothing behind.
+                    action, summary = apply(actor, fields, resolver)
                 except ValidationError as error:
                     result.errors.extend(_errors_from(kind, row, error))
                     continue

@@ -43,6 +43,10 @@ def build_template(kind: str, *, user) -> bytes:
         if column.kind == "date":
             for row in range(2, 502):
                 sheet.cell(row=row, column=index).number_format = "DD/MM/YYYY"
+        if column.kind == "text":
+            # Text cells keep what is typed: a unit code 061 or 01888 would otherwise become the number 61 or 1888.
+            for row in range(2, 502):
+                sheet.cell(row=row, column=index).number_format = "@"
     sheet.freeze_panes = "A2"
 
     guide = workbook.create_sheet("Huong dan")
