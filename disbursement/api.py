@@ -187,6 +187,9 @@ class AllocationPkField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(pk_value(data))
 
 
+# `rate` in the schema: a number from 0 to 100 with one decimal (disbursed / allocated × 100, half-up).
+RATE = serializers.DecimalField(max_digits=4, decimal_places=1, min_value=0, max_value=100, read_only=True)
+
 # The contract's allocation fields do not name the issuing body: a body without it is accepted and marked so.
 DECISION_BODY_UNSET = "(chưa ghi cơ quan ban hành)"
 
@@ -263,7 +266,7 @@ class AllocationSerializer(VietnameseErrorsMixin, serializers.ModelSerializer):
         }
         validators = []  # the services check uniqueness with a message that names the existing row
 
-    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=1))
+    @extend_schema_field(RATE)
     def get_rate(self, allocation):
         return compute_rate(getattr(allocation, "disbursed", 0), allocation.amount)
 
@@ -355,7 +358,7 @@ FIGURES = inline_serializer(
     {
         "allocated": serializers.IntegerField(),
         "disbursed": serializers.IntegerField(),
-        "rate": serializers.DecimalField(5, 1),
+        "rate": RATE,
     },
 )
 
@@ -384,7 +387,7 @@ class ProgressView(APIView):
                         "capital_type": serializers.CharField(),
                         "allocated": serializers.IntegerField(),
                         "disbursed": serializers.IntegerField(),
-                        "rate": serializers.DecimalField(5, 1),
+                        "rate": RATE,
                     },
                     many=True,
                 ),
