@@ -273,6 +273,17 @@ def test_an_allocation_is_created_through_the_service(api_as, district_user, clo
     assert allocation.history.get().history_user == district_user
 
 
+def test_read_only_figures_in_a_body_are_ignored(api_as, make_allocation, district_user):
+    allocation = make_allocation(amount=1_000)
+    disburse(allocation, actor=district_user, amount=250)
+    response = api_as(district_user).patch(
+        f"{ALLOCATIONS}{allocation.pk}/", {"disbursed": 0, "remaining": 5, "rate": 99.9}, format="json"
+    )
+    assert response.status_code == 200
+    assert (response.json()["disbursed"], response.json()["remaining"], response.json()["rate"]) == (250, 750, 25.0)
+    assert Disbursement.objects.get().amount == 250
+
+
 def test_a_post_with_only_the_contracts_fields_is_accepted(api_as, district_user, clock):
     body = allocation_body(project="DA1", subproject=None)
     del body["decision_body"]
