@@ -4,14 +4,11 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ethnic_portal.filters import PortalFilterSet
 from geography.models import AdministrativeUnit
-from programs.models import BudgetYear, CapitalType
+from programs.models import CapitalType
 
 from .models import Allocation, Disbursement, Source
-
-
-def _years():
-    return [(y, y) for y in BudgetYear.objects.values_list("year", flat=True)]
 
 
 MAX_ID = 2**63 - 1
@@ -51,7 +48,7 @@ class UnitCodeFilter(django_filters.CharFilter):
         return qs.filter(condition)
 
 
-class AllocationFilterSet(django_filters.FilterSet):
+class AllocationFilterSet(PortalFilterSet):
     year = IntegerFilter(label=_("Năm ngân sách"), min_value=0, max_value=MAX_YEAR)
     unit = UnitCodeFilter()
     project = django_filters.CharFilter(field_name="project__code", label=_("Mã dự án"))
@@ -59,7 +56,11 @@ class AllocationFilterSet(django_filters.FilterSet):
     capital_type = django_filters.ChoiceFilter(choices=CapitalType.choices, label=_("Loại vốn"))
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Nguồn vốn"))
     origin_year = IntegerFilter(label=_("Năm nguồn vốn"), min_value=0, max_value=MAX_YEAR)
-    carried = django_filters.BooleanFilter(method="filter_carried", label=_("Vốn năm trước chuyển sang"))
+    carried = django_filters.BooleanFilter(
+        method="filter_carried",
+        label=_("Vốn chuyển sang"),
+        widget=django_filters.widgets.BooleanWidget(),
+    )
 
     class Meta:
         model = Allocation
@@ -71,7 +72,7 @@ class AllocationFilterSet(django_filters.FilterSet):
         return queryset.carried_over() if value else queryset.new_capital()
 
 
-class DisbursementFilterSet(django_filters.FilterSet):
+class DisbursementFilterSet(PortalFilterSet):
     allocation = IntegerFilter(field_name="allocation_id", label=_("Mã phân bổ"), min_value=1, max_value=MAX_ID)
     unit = UnitCodeFilter(unit_field="allocation__unit")
     year = IntegerFilter(field_name="allocation__year", label=_("Năm ngân sách"), min_value=0, max_value=MAX_YEAR)

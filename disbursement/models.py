@@ -25,6 +25,9 @@ class Source(models.TextChoices):
     OTHER = "other", _("Nguồn khác")
 
 
+SOURCE_SHORT = {Source.CENTRAL: "NSTW", Source.LOCAL: "NSĐP", Source.OTHER: _("Khác")}
+
+
 class AllocationQuerySet(ScopedQuerySet):
     def carried_over(self):
         return self.filter(origin_year__lt=models.F("year"))
@@ -118,6 +121,10 @@ class Allocation(models.Model):
     @property
     def is_carried_over(self) -> bool:
         return self.origin_year < self.year
+
+    @property
+    def source_short(self) -> str:
+        return SOURCE_SHORT[self.source]
 
 
 class AllocationAdjustment(models.Model):

@@ -81,6 +81,7 @@ class AllocationListView(ScopedViewMixin, ListView):
         context["filterset"] = self.filterset
         context["totals"] = selectors.totals(self.filterset.qs)
         context["today"] = services.today()
+        context["paces"] = selectors.paces(context["allocations"], today=context["today"])
         context["can_write"] = policy_for(self.request.user).writes
         context["query"] = self.request.GET.copy()
         context["query"].pop("page", None)

@@ -107,3 +107,9 @@ def test_reference_endpoints_are_read_only(api_as, province_user):
     api = api_as(province_user)
     assert api.post("/api/v1/projects/", {"code": "DA11"}, format="json").status_code == 405
     assert api.delete("/api/v1/units/06/").status_code == 405
+
+
+def test_a_body_that_is_not_json_gets_a_vietnamese_400(api_as, province_user):
+    response = api_as(province_user).post("/api/v1/allocations/", data="{năm: 2024", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Nội dung gửi lên không phải JSON hợp lệ."}

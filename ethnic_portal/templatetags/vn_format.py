@@ -25,3 +25,9 @@ def ty(value, decimals=0):
 @register.filter
 def number(value):
     return formatting.format_number(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ dict|get_item:key }} for dicts keyed by ids."""
+    return mapping.get(key) if mapping else None

@@ -26,13 +26,13 @@ def test_an_officer_signs_in_in_vietnamese_switches_to_english_and_signs_out(pag
     assert "tại ngày 30/06/2025" in page.locator("main").inner_text()
     screenshot("home-district")
 
-    page.get_by_role("button", name="EN").click()
+    page.get_by_role("button", name="EN", exact=True).click()
     page.get_by_role("heading", name="Hello, Hoàng Văn Ba").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
-    page.get_by_role("button", name="VI").click()
+    page.get_by_role("button", name="VI", exact=True).click()
     page.get_by_role("heading", name="Xin chào, Hoàng Văn Ba").wait_for()
 
-    page.get_by_role("button", name="Hoàng Văn Ba").click()
+    page.get_by_role("button", name="huyen.babe").click()
     page.get_by_role("button", name="Đăng xuất").click()
     page.get_by_role("heading", name="Đăng nhập").wait_for()
 
