@@ -10,7 +10,6 @@ from programs.models import CapitalType
 
 from .models import Allocation, Disbursement, Source
 
-
 MAX_ID = 2**63 - 1
 MAX_YEAR = 32767  # PositiveSmallIntegerField
 

@@ -262,6 +262,9 @@ def progress_for_unit(*, user, unit: AdministrativeUnit, year: int, as_of: datet
     progress.by_item = dict(
         sorted(progress.by_item.items(), key=lambda kv: (_project_number(kv[0][0]), kv[0][1], kv[0][2]))
     )
+    codes = {code for key in progress.by_item for code in key[:2] if code}
+    progress.project_names = dict(Project.objects.filter(code__in=codes).values_list("code", "name"))
+    progress.project_names.update(SubProject.objects.filter(code__in=codes).values_list("code", "name"))
     return progress
 
 

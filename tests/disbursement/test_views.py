@@ -748,3 +748,10 @@ def test_the_progress_page_stays_in_scope_and_survives_bad_parameters(client_as,
     assert response.context["unit"] == unit("061")
     for query in ({"year": "abc"}, {"year": "99999"}, {"year": "0"}, {"as_of": "2024-02-30"}, {"as_of": "x"}):
         assert client.get(reverse("disbursement:progress"), query).status_code == 200, query
+
+
+def test_the_progress_page_names_projects_and_subprojects(client_as, province_user, make_allocation):
+    make_allocation()
+    page = client_as(province_user).get("/ledger/progress/?unit=06&year=2024")
+    assert "Đầu tư cơ sở hạ tầng thiết yếu" in page.text  # DA4.TDA1's name
+    assert "None" not in page.text
