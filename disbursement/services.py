@@ -736,7 +736,7 @@ def carry_over(
     if errors:
         raise ValidationError(errors)
     sources = list(
-        Allocation.objects.select_for_update()
+        Allocation.objects.select_for_update(of=("self",))
         .filter(year=from_year, unit__path__startswith=province.path, carried_to__isnull=True)
         .select_related("unit")
         .order_by("pk")
@@ -795,7 +795,7 @@ def _transition(period: Period, *, actor, action: str, allowed_from: Iterable[st
 
 
 def _lock_period(period: Period) -> Period:
-    return Period.objects.select_for_update().select_related("unit").get(pk=period.pk)
+    return Period.objects.select_for_update(of=("self",)).select_related("unit").get(pk=period.pk)
 
 
 @transaction.atomic
