@@ -3,7 +3,13 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from beneficiaries.api import EthnicGroupViewSet
+from beneficiaries.api import (
+    EthnicGroupViewSet,
+    HouseholdSupportViewSet,
+    HouseholdViewSet,
+    PrestigiousPersonViewSet,
+    SupportActivityViewSet,
+)
 from disbursement.api import AllocationViewSet, DisbursementViewSet, ProgressView
 from geography.api import UnitViewSet
 from programs.api import ProjectViewSet
@@ -14,6 +20,10 @@ router.register("ethnic-groups", EthnicGroupViewSet, basename="ethnic-group")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("allocations", AllocationViewSet, basename="allocation")
 router.register("disbursements", DisbursementViewSet, basename="disbursement")
+router.register("prestigious-persons", PrestigiousPersonViewSet, basename="prestigious-person")
+router.register("support-activities", SupportActivityViewSet, basename="support-activity")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("household-supports", HouseholdSupportViewSet, basename="household-support")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -16,6 +16,7 @@ from geography.loaders import LAST_DAY_BEFORE_REFORM, REFORM_DATE
 from geography.models import AdministrativeUnit, Level, MergeType, Region, UnitSuccession, UnitType
 
 from .demo_ledger import load_demo_ledger
+from .demo_people import load_demo_people
 
 DEMO_SOURCE = "demo"
 BAC_KAN = "06"
@@ -167,4 +168,5 @@ def load_demo() -> dict:
     ledger = load_demo_ledger(
         province_user=users["tinh.backan"], district_users=districts, new_province_user=users["tinh.thainguyen"]
     )
-    return {"villages_created": villages, **ledger}
+    people = load_demo_people(users=users)
+    return {"villages_created": villages, **ledger, "prestigious_persons": people["prestigious_persons"]}

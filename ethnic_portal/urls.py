@@ -14,6 +14,7 @@ urlpatterns = [
     path("units/", include("geography.urls")),
     path("programs/", include("programs.urls")),
     path("ledger/", include("disbursement.urls")),
+    path("beneficiaries/", include("beneficiaries.urls")),
     path("system/", views.SystemStatusView.as_view(), name="system_status"),
     path("health/", views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

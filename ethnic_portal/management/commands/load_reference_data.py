@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from beneficiaries.loaders import load_ethnic_groups
-from beneficiaries.models import EthnicGroup
+from beneficiaries.loaders import load_ethnic_groups, load_support_policies
+from beneficiaries.models import EthnicGroup, SupportNorm, TetHoliday
 from ethnic_portal.reference_data import ReferenceDataError
 from geography.loaders import load_units
 from geography.models import AdministrativeUnit, UnitSuccession
@@ -13,7 +13,7 @@ from programs.models import BudgetYear, Program, Project, SubProject
 class Command(BaseCommand):
     help = (
         "Nạp dữ liệu danh mục (idempotent): đơn vị hành chính, 54 dân tộc, "
-        "Chương trình 1719 với các dự án, tiểu dự án và năm ngân sách."
+        "Chương trình 1719 với các dự án, tiểu dự án và năm ngân sách; chế độ, định mức hỗ trợ người có uy tín và hộ."
     )
 
     def add_arguments(self, parser):
@@ -28,6 +28,7 @@ class Command(BaseCommand):
                 load_units(data_dir)
                 load_ethnic_groups(data_dir)
                 load_programs(data_dir)
+                load_support_policies(data_dir)
         except ReferenceDataError as exc:
             raise CommandError(f"Không nạp được dữ liệu danh mục, không có gì được ghi: {exc}") from exc
         counts = {
@@ -38,6 +39,8 @@ class Command(BaseCommand):
             "dự án": Project.objects.count(),
             "tiểu dự án": SubProject.objects.count(),
             "năm ngân sách": BudgetYear.objects.count(),
+            "định mức hỗ trợ người có uy tín": SupportNorm.objects.count(),
+            "ngày Tết": TetHoliday.objects.count(),
         }
         self.stdout.write(
             self.style.SUCCESS("Đã nạp dữ liệu danh mục: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

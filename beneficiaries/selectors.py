@@ -1,0 +1,443 @@
+"""Reads of the beneficiaries app. Every function that returns program data takes the user and starts from
+`for_user`: lists, counts, the overlap and duplicate cases, and the figures the report quotes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+
+from geography.models import AdministrativeUnit, Level
+
+from .choices import ActivityKind, CaseType, FundedBy, FundingProgram, SupportKind
+from .models import (
+    CaseReview,
+    Household,
+    HouseholdSupport,
+    HouseholdSupportKindRule,
+    HouseholdSupportNorm,
+    PrestigiousPerson,
+    ProgramActivity,
+    SupportActivity,
+    TrainingCourse,
+)
+
+# --- Lists ------------------------------------------------------------------------------------------
+
+
+def person_list(*, user):
+    return PrestigiousPerson.objects.for_user(user).select_related("unit", "unit__parent", "ethnic_group")
+
+
+def support_list(*, user):
+    return SupportActivity.objects.for_user(user).select_related(
+        "person", "person__unit", "person__unit__parent", "regime", "training_course"
+    )
+
+
+def course_list(*, user):
+    return TrainingCourse.objects.for_user(user).select_related("unit").annotate(participant_count=Count("attendances"))
+
+
+def household_list(*, user):
+    return Household.objects.for_user(user).select_related("unit", "unit__parent", "ethnic_group")
+
+
+def household_support_list(*, user):
+    return HouseholdSupport.objects.for_user(user).select_related(
+        "household", "household__unit", "household__unit__parent", "project", "subproject"
+    )
+
+
+def activity_list(*, user):
+    return ProgramActivity.objects.for_user(user).select_related("unit", "project", "subproject")
+
+
+# --- Counts for the lists (by ethnic group, commune, status, kind, year) ------------------------------
+
+
+def _commune_of(unit_id: int, level: str, parent_id: int | None) -> int:
+    return parent_id if level == Level.VILLAGE else unit_id
+
+
+def counts_by_commune(queryset, unit_lookup: str = "unit") -> list[tuple[AdministrativeUnit, int]]:
+    """Rows per commune (a village's rows count for its commune), largest first."""
+    counter: Counter = Counter()
+    for unit_id, level, parent_id, n in (
+        queryset.values_list(unit_lookup, f"{unit_lookup}__level", f"{unit_lookup}__parent")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counter[_commune_of(unit_id, level, parent_id)] += n
+    units = AdministrativeUnit.objects.in_bulk(list(counter))
+    return [(units[pk], n) for pk, n in counter.most_common() if pk in units]
+
+
+def counts_by(queryset, field_name: str, choices=None) -> list[tuple[str, str, int]]:
+    """(value, label, count) of a field, largest first; labels from `choices` or the related row's name."""
+    rows = queryset.values_list(field_name).annotate(n=Count("pk")).order_by("-n", field_name)
+    labels = dict(choices) if choices is not None else {}
+    return [(value, str(labels.get(value, value)), n) for value, n in rows]
+
+
+def counts_by_ethnic_group(queryset) -> list[tuple[str, str, int]]:
+    rows = (
+        queryset.values_list("ethnic_group__code", "ethnic_group__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "ethnic_group__code")
+    )
+    return [(code, name, n) for code, name, n in rows]
+
+
+def amount_total(queryset) -> int:
+    return queryset.aggregate(total=Sum("amount"))["total"] or 0
+
+
+# --- Overlaps of household support -------------------------------------------------------------------
+
+
+def overlap_ids(supports) -> dict[int, list[int]]:
+    """For each support: the ids of the other supports of the same kind to the same household in the same
+    year, from any project or program (the API's `overlaps`). One query for a page of supports."""
+    supports = list(supports)
+    if not supports:
+        return {}
+    households = {s.household_id for s in supports}
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for pk, household_id, kind, year in (
+        HouseholdSupport.objects.filter(household_id__in=households)
+        .values_list("pk", "household_id", "kind", "year")
+        .order_by("pk")
+    ):
+        groups[(household_id, kind, year)].append(pk)
+    return {s.pk: [pk for pk in groups[(s.household_id, s.kind, s.year)] if pk != s.pk] for s in supports}
+
+
+@dataclass
+class CaseRecord:
+    """One record of a case, with the rate the policy gives it and whether it is the one that stands."""
+
+    obj: object
+    amount: int | None = None
+    rate: int | None = None
+    norm: int | None = None
+    stands: bool = False
+
+
+@dataclass
+class Case:
+    key: str
+    case_type: str
+    unit: AdministrativeUnit
+    title: str
+    records: list[CaseRecord] = field(default_factory=list)
+    kind: str = ""
+    year: int | None = None
+    once_only: bool = False
+    excess: int = 0
+    review: CaseReview | None = None
+
+    @property
+    def signature(self) -> str:
+        return "|".join(f"{r.obj.pk}:{r.amount if r.amount is not None else ''}" for r in self.records)[:1000]
+
+    @property
+    def standing(self) -> CaseRecord | None:
+        return next((r for r in self.records if r.stands), None)
+
+    @property
+    def reviewed(self) -> bool:
+        return self.review is not None
+
+    @property
+    def changed_since_review(self) -> bool:
+        return self.review is not None and self.review.signature != self.signature
+
+    @property
+    def type_label(self) -> str:
+        return str(CaseType(self.case_type).label)
+
+    @property
+    def kind_label(self) -> str:
+        from .choices import HouseholdSupportKind
+
+        return str(HouseholdSupportKind(self.kind).label) if self.kind in HouseholdSupportKind.values else ""
+
+
+def _source(support: HouseholdSupport) -> tuple:
+    return (support.funding_program, support.project_id, support.subproject_id, support.scheme.casefold())
+
+
+def _overlap_case(records: list[HouseholdSupport], *, once_only: bool, year: int | None, norms: dict) -> Case:
+    household = records[0].household
+    case = Case(
+        key=f"{CaseType.SUPPORT_OVERLAP}:{household.pk}:{records[0].kind}:{year if year is not None else '-'}",
+        case_type=CaseType.SUPPORT_OVERLAP,
+        unit=household.unit,
+        title=household.head_name,
+        kind=records[0].kind,
+        year=year,
+        once_only=once_only,
+    )
+    for support in sorted(records, key=lambda s: (s.year, s.date, s.pk)):
+        norm = norms.get((support.kind, support.funding_program))
+        # The rate of a support is its program's norm; where the norms table has none, what was paid.
+        case.records.append(CaseRecord(obj=support, amount=support.amount, norm=norm, rate=norm or support.amount))
+    if once_only:
+        # "Once, at the highest rate": the record of the highest rate stands (then the larger amount, then the
+        # earlier one); the others are the excess.
+        best = max(case.records, key=lambda r: (r.rate, r.amount, -r.obj.date.toordinal(), -r.obj.pk))
+        best.stands = True
+        case.excess = sum(r.amount for r in case.records if not r.stands)
+    return case
+
+
+def support_overlap_cases(*, user, year: int | None = None, unit: AdministrativeUnit | None = None) -> list[Case]:
+    """Every household that received the same kind of support more than once where that is a case to review:
+
+    * kinds given once only (the rules table): two or more records in any years — one case per household and
+      kind, saying which record stands (the highest rate) and the excess (the sum of the others);
+    * other kinds: the same year, from more than one project, sub-project or program.
+    """
+    supports = HouseholdSupport.objects.for_user(user)
+    if unit is not None:
+        supports = supports.filter(household__unit__path__startswith=unit.path)
+    once_only = set(HouseholdSupportKindRule.objects.filter(once_only=True).values_list("kind", flat=True))
+    norms = {(n.kind, n.funding_program): n.amount for n in HouseholdSupportNorm.objects.all()}
+    pairs = {
+        (row["household_id"], row["kind"])
+        for row in supports.values("household_id", "kind").annotate(n=Count("pk")).filter(n__gte=2).order_by()
+    }
+    households = sorted({household_id for household_id, _kind in pairs})
+    grouped: dict[tuple, list[HouseholdSupport]] = defaultdict(list)
+    for start in range(0, len(households), 2000):
+        chunk = supports.filter(household_id__in=households[start : start + 2000]).select_related(
+            "household", "household__unit", "project", "subproject"
+        )
+        for support in chunk:
+            if (support.household_id, support.kind) in pairs:
+                grouped[(support.household_id, support.kind)].append(support)
+    cases = []
+    for (_household_id, kind), records in grouped.items():
+        if kind in once_only:
+            if year is None or any(r.year == year for r in records):
+                cases.append(_overlap_case(records, once_only=True, year=None, norms=norms))
+            continue
+        by_year: dict[int, list[HouseholdSupport]] = defaultdict(list)
+        for record in records:
+            by_year[record.year].append(record)
+        for record_year, rows in by_year.items():
+            if (year is None or record_year == year) and len({_source(r) for r in rows}) > 1:
+                cases.append(_overlap_case(rows, once_only=False, year=record_year, norms=norms))
+    return cases
+
+
+# --- Records entered twice ---------------------------------------------------------------------------
+
+
+def _clusters(rows: list[dict]) -> list[list[dict]]:
+    """Rows with the same key (name…) in one commune: the same village, or one of them recorded at the
+    commune itself (it may be any of its villages). Two namesakes in two different villages are not a case."""
+    by_commune: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_commune[_commune_of(row["unit_id"], row["unit__level"], row["unit__parent_id"])].append(row)
+    clusters = []
+    for members in by_commune.values():
+        if len(members) < 2:
+            continue
+        if any(m["unit__level"] != Level.VILLAGE for m in members):
+            clusters.append(members)
+            continue
+        by_village: dict[int, list[dict]] = defaultdict(list)
+        for member in members:
+            by_village[member["unit_id"]].append(member)
+        clusters.extend(group for group in by_village.values() if len(group) > 1)
+    return clusters
+
+
+def _duplicate_case(case_type: str, objects: list, title: str) -> Case:
+    objects = sorted(objects, key=lambda o: o.pk)
+    return Case(
+        key=f"{case_type}:{'-'.join(str(o.pk) for o in objects)}",
+        case_type=case_type,
+        unit=objects[0].unit,
+        title=title,
+        records=[CaseRecord(obj=o) for o in objects],
+    )
+
+
+def household_duplicate_cases(*, user, unit: AdministrativeUnit | None = None) -> list[Case]:
+    """Households entered twice: the same ID number, or the same head's name in the same village."""
+    households = Household.objects.for_user(user)
+    if unit is not None:
+        households = households.filter(unit__path__startswith=unit.path)
+    rows = list(households.values("pk", "name_key", "head_id_number", "unit_id", "unit__level", "unit__parent_id"))
+    groups: list[set[int]] = []
+    by_id: dict[str, list[int]] = defaultdict(list)
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_id[row["head_id_number"]].append(row["pk"])
+        by_name[row["name_key"]].append(row)
+    groups += [set(pks) for pks in by_id.values() if len(pks) > 1]
+    for members in by_name.values():
+        if len(members) > 1:
+            groups += [{m["pk"] for m in cluster} for cluster in _clusters(members)]
+    return _build_duplicates(groups, Household, CaseType.HOUSEHOLD_DUPLICATE, lambda h: h.head_name)
+
+
+def person_duplicate_cases(*, user, unit: AdministrativeUnit | None = None) -> list[Case]:
+    """Prestigious persons entered twice: the same name and birth year in the same village (one may be
+    recorded at the commune). The service refuses the exact twin; these are the near ones."""
+    persons = PrestigiousPerson.objects.for_user(user)
+    if unit is not None:
+        persons = persons.filter(unit__path__startswith=unit.path)
+    rows = list(persons.values("pk", "name_key", "birth_year", "unit_id", "unit__level", "unit__parent_id"))
+    by_key: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_key[(row["name_key"], row["birth_year"])].append(row)
+    groups = []
+    for members in by_key.values():
+        if len(members) > 1:
+            groups += [{m["pk"] for m in cluster} for cluster in _clusters(members)]
+    return _build_duplicates(groups, PrestigiousPerson, CaseType.PERSON_DUPLICATE, lambda p: p.full_name)
+
+
+def _build_duplicates(groups: list[set[int]], model, case_type: str, title) -> list[Case]:
+    unique = {tuple(sorted(group)) for group in groups}
+    objects = model.objects.select_related("unit", "unit__parent", "ethnic_group").in_bulk(
+        [pk for group in unique for pk in group]
+    )
+    return [
+        _duplicate_case(case_type, [objects[pk] for pk in group], title(objects[group[0]])) for group in sorted(unique)
+    ]
+
+
+def cases(*, user, case_type: str | None = None, year: int | None = None, reviewed: bool | None = None) -> list[Case]:
+    """Every overlap and duplicate case the user may see, with its review (if any), newest kinds first."""
+    found: list[Case] = []
+    if case_type in (None, CaseType.SUPPORT_OVERLAP):
+        found += support_overlap_cases(user=user, year=year)
+    if case_type in (None, CaseType.HOUSEHOLD_DUPLICATE):
+        found += household_duplicate_cases(user=user)
+    if case_type in (None, CaseType.PERSON_DUPLICATE):
+        found += person_duplicate_cases(user=user)
+    reviews = {
+        r.case_key: r
+        for r in CaseReview.objects.for_user(user)
+        .select_related("reviewed_by")
+        .filter(case_key__in=[c.key for c in found])
+    }
+    for case in found:
+        case.review = reviews.get(case.key)
+    if reviewed is not None:  # "reviewed" means reviewed and unchanged since; a changed case is open again
+        found = [c for c in found if (c.reviewed and not c.changed_since_review) == reviewed]
+    order = {CaseType.SUPPORT_OVERLAP: 0, CaseType.HOUSEHOLD_DUPLICATE: 1, CaseType.PERSON_DUPLICATE: 2}
+    found.sort(key=lambda c: (c.reviewed and not c.changed_since_review, order[c.case_type], c.unit.path, c.key))
+    return found
+
+
+def case_get(*, user, key: str) -> Case | None:
+    """One case by its key, if the user may see it (and it still exists)."""
+    case_type = key.split(":", 1)[0]
+    if case_type not in CaseType.values:
+        return None
+    return next((c for c in cases(user=user, case_type=case_type) if c.key == key), None)
+
+
+# --- The figures the report quotes -------------------------------------------------------------------
+
+
+def _year_end(year: int, as_of: datetime.date | None) -> datetime.date:
+    end = datetime.date(year, 12, 31)
+    return min(as_of, end) if as_of else end
+
+
+def person_support_summary(*, user, unit: AdministrativeUnit, year: int, as_of: datetime.date | None = None) -> dict:
+    """Prestigious persons of `unit` (and below) helped in `year` up to `as_of`: persons visited at Tết by who
+    paid, visits when ill, condolences, disaster support, training courses."""
+    end = _year_end(year, as_of)
+    supports = SupportActivity.objects.for_user(user).filter(
+        person__unit__path__startswith=unit.path, date__gte=datetime.date(year, 1, 1), date__lte=end
+    )
+    by_kind = {
+        row["kind"]: row
+        for row in supports.values("kind")
+        .annotate(n=Count("pk"), persons=Count("person", distinct=True), amount=Sum("amount"))
+        .order_by()
+    }
+    tet_by_funder = dict(
+        supports.filter(kind=SupportKind.TET_VISIT)
+        .values_list("funded_by")
+        .annotate(persons=Count("person", distinct=True))
+        .order_by()
+    )
+    courses = TrainingCourse.objects.for_user(user).filter(
+        unit__path__startswith=unit.path, start_date__gte=datetime.date(year, 1, 1), start_date__lte=end
+    )
+    persons = PrestigiousPerson.objects.for_user(user).filter(unit__path__startswith=unit.path)
+    return {
+        "unit": unit,
+        "year": year,
+        "as_of": end,
+        "persons_on_list": persons.filter(term_start__lte=year, term_end__gte=year)
+        .exclude(status_date__lt=datetime.date(year, 1, 1))
+        .count(),
+        "tet_persons_by_funder": [
+            (value, str(label), tet_by_funder.get(value, 0)) for value, label in FundedBy.choices
+        ],
+        "by_kind": [
+            (
+                value,
+                str(label),
+                by_kind.get(value, {}).get("n", 0),
+                by_kind.get(value, {}).get("persons", 0),
+                by_kind.get(value, {}).get("amount") or 0,
+            )
+            for value, label in SupportKind.choices
+        ],
+        "courses": courses.count(),
+        "course_participants": SupportActivity.objects.for_user(user).filter(training_course__in=courses).count(),
+    }
+
+
+def _subunits(unit: AdministrativeUnit, year: int) -> list[AdministrativeUnit]:
+    """The units directly below `unit` that report for themselves in `year`: districts, or (two-level) communes."""
+    children = AdministrativeUnit.objects.filter(parent=unit).valid_in_year(year).exclude(level=Level.VILLAGE)
+    districts = [u for u in children if u.level == Level.DISTRICT]
+    return sorted(districts or list(children), key=lambda u: u.code)
+
+
+def activity_summary(*, user, unit: AdministrativeUnit, year: int, as_of: datetime.date | None = None) -> dict:
+    """What the report says of program activities: which sub-units held their ethnic-minority congress (and the
+    unit's own), the pilot models maintained in the year by scheme, and activities by kind."""
+    end = _year_end(year, as_of)
+    activities = ProgramActivity.objects.for_user(user).filter(unit__path__startswith=unit.path)
+    in_year = activities.filter(start_date__gte=datetime.date(year, 1, 1), start_date__lte=datetime.date(year, 12, 31))
+    congresses = list(in_year.filter(kind=ActivityKind.CONGRESS).select_related("unit"))
+    subunits = _subunits(unit, year)
+    held = {a.unit_id: a for a in congresses if a.start_date <= end}
+    own = next((a for a in congresses if a.unit_id == unit.pk), None)
+    pilots = activities.filter(kind=ActivityKind.PILOT_MODEL, start_date__lte=end).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=datetime.date(year, 1, 1))
+    )
+    pilots_by_scheme = counts_by(pilots, "scheme", choices=ProgramActivity._meta.get_field("scheme").choices)
+    return {
+        "unit": unit,
+        "year": year,
+        "as_of": end,
+        "congress_subunits": [(u, held.get(u.pk)) for u in subunits],
+        "congress_held": sum(1 for u in subunits if u.pk in held),
+        "congress_total": len(subunits),
+        "own_congress": own,
+        "own_congress_held": own is not None and own.start_date <= end,
+        "pilot_models": pilots.count(),
+        "pilot_models_by_scheme": pilots_by_scheme,
+        "by_kind": counts_by(in_year.filter(start_date__lte=end), "kind", choices=ActivityKind.choices),
+    }
+
+
+def funding_program_label(value: str) -> str:
+    return str(dict(FundingProgram.choices).get(value, value))

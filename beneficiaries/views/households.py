@@ -1,0 +1,221 @@
+"""Pages about beneficiary households: the list with counts, a household's page with its whole support
+history and overlaps, entry forms, and the list of supports."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from accounts.mixins import ScopedViewMixin
+from accounts.scope import can_write
+from ethnic_portal import clock
+
+from .. import selectors, services
+from ..choices import FundingProgram, HouseholdSupportKind, PovertyStatus
+from ..filters import HouseholdFilterSet, HouseholdSupportFilterSet
+from ..forms import HouseholdForm, HouseholdSupportForm
+from ..models import Household, HouseholdSupport, HouseholdSupportKindRule, HouseholdSupportNorm
+from .common import FilteredListMixin, ObjectMixin, WriterRequiredMixin, run_service
+from .persons import _form_page
+
+
+class HouseholdListView(FilteredListMixin, ScopedViewMixin, ListView):
+    model = Household
+    template_name = "beneficiaries/household_list.html"
+    context_object_name = "households"
+    filterset_class = HouseholdFilterSet
+    ordering = ("unit__path", "name_key", "pk")
+
+    def base_queryset(self):
+        return selectors.household_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = self.filterset.qs
+        context["by_ethnic_group"] = selectors.counts_by_ethnic_group(rows)[:12]
+        context["by_commune"] = selectors.counts_by_commune(rows)[:12]
+        context["by_status"] = selectors.counts_by(rows, "poverty_status", PovertyStatus.choices)
+        context["members"] = sum(rows.values_list("members", flat=True))
+        return context
+
+
+class HouseholdDetailView(ScopedViewMixin, DetailView):
+    model = Household
+    template_name = "beneficiaries/household_detail.html"
+    context_object_name = "household"
+
+    def scope_queryset(self, queryset):
+        return selectors.household_list(user=self.request.user)
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        household = self.object
+        supports = list(household.supports.select_related("project", "subproject").order_by("-year", "-date", "-pk"))
+        overlaps = selectors.overlap_ids(supports)
+        for support in supports:
+            support.overlap_ids = overlaps.get(support.pk, [])
+        today = clock.today()
+        context.update(
+            {
+                "supports": supports,
+                "cases": [
+                    c
+                    for c in selectors.support_overlap_cases(user=self.request.user, unit=household.unit)
+                    if c.records[0].obj.household_id == household.pk
+                ],
+                "history": household.history.select_related("history_user").order_by("-history_date")[:50],
+                "support_history": HouseholdSupport.history.filter(household_id=household.pk)
+                .select_related("history_user")
+                .order_by("-history_date")[:100],
+                "can_write": can_write(self.request.user, household.unit),
+                "form": form
+                or HouseholdSupportForm(
+                    initial={"year": today.year, "date": today, "funding_program": FundingProgram.NTP_1719}
+                ),
+                "once_only": set(
+                    HouseholdSupportKindRule.objects.filter(once_only=True).values_list("kind", flat=True)
+                ),
+                "norms": HouseholdSupportNorm.objects.order_by("kind", "funding_program"),
+            }
+        )
+        return context
+
+
+class HouseholdCreateView(ScopedViewMixin, WriterRequiredMixin, View):
+    model = Household
+
+    def get(self, request):
+        form = HouseholdForm(user=request.user, initial={"poverty_year": clock.today().year})
+        return _form_page(request, form, title=_("Thêm hộ thụ hưởng"), back=reverse("beneficiaries:household_list"))
+
+    def post(self, request):
+        form = HouseholdForm(request.POST, user=request.user)
+        if form.is_valid():
+            household = run_service(form, lambda: services.household_create(actor=request.user, **form.cleaned_data))
+            if household:
+                messages.success(request, _("Đã thêm hộ %(name)s.") % {"name": household.head_name})
+                return redirect(household)
+        return _form_page(request, form, title=_("Thêm hộ thụ hưởng"), back=reverse("beneficiaries:household_list"))
+
+
+class HouseholdUpdateView(ScopedViewMixin, ObjectMixin, WriterRequiredMixin, View):
+    model = Household
+
+    def get(self, request, pk):
+        household = self.object_for(pk)
+        initial = {name: getattr(household, name) for name in services.households.HOUSEHOLD_FIELDS}
+        form = HouseholdForm(user=request.user, instance=household, initial=initial)
+        return _form_page(
+            request, form, title=_("Sửa hộ %(name)s") % {"name": household.head_name}, back=household.get_absolute_url()
+        )
+
+    def post(self, request, pk):
+        household = self.object_for(pk)
+        form = HouseholdForm(request.POST, user=request.user, instance=household)
+        if form.is_valid() and run_service(
+            form, lambda: services.household_update(actor=request.user, household=household, **form.cleaned_data)
+        ):
+            messages.success(request, _("Đã lưu."))
+            return redirect(household)
+        return _form_page(
+            request, form, title=_("Sửa hộ %(name)s") % {"name": household.head_name}, back=household.get_absolute_url()
+        )
+
+
+class HouseholdDeleteView(ScopedViewMixin, ObjectMixin, WriterRequiredMixin, View):
+    model = Household
+
+    def post(self, request, pk):
+        household = self.object_for(pk)
+        try:
+            services.household_delete(actor=request.user, household=household)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(household)
+        messages.success(request, _("Đã xóa hộ %(name)s.") % {"name": household.head_name})
+        return redirect("beneficiaries:household_list")
+
+
+class HouseholdSupportCreateView(ScopedViewMixin, ObjectMixin, WriterRequiredMixin, View):
+    model = Household
+
+    def post(self, request, pk):
+        household = self.object_for(pk)
+        form = HouseholdSupportForm(request.POST)
+        if form.is_valid() and run_service(
+            form,
+            lambda: services.household_support_create(actor=request.user, household=household, **form.cleaned_data),
+        ):
+            messages.success(request, _("Đã ghi hỗ trợ."))
+            return redirect(household)
+        view = HouseholdDetailView()
+        view.setup(request, pk=pk)
+        view.object = view.get_object()
+        return render(request, HouseholdDetailView.template_name, view.get_context_data(object=view.object, form=form))
+
+
+class HouseholdSupportListView(FilteredListMixin, ScopedViewMixin, ListView):
+    model = HouseholdSupport
+    template_name = "beneficiaries/household_support_list.html"
+    context_object_name = "supports"
+    filterset_class = HouseholdSupportFilterSet
+    ordering = ("-year", "-date", "-pk")
+
+    def base_queryset(self):
+        return selectors.household_support_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = self.filterset.qs
+        overlaps = selectors.overlap_ids(context["supports"])
+        for support in context["supports"]:
+            support.overlap_ids = overlaps.get(support.pk, [])
+        context["by_kind"] = selectors.counts_by(rows, "kind", HouseholdSupportKind.choices)
+        context["by_program"] = selectors.counts_by(rows, "funding_program", FundingProgram.choices)
+        context["by_year"] = sorted(selectors.counts_by(rows, "year"), reverse=True)
+        context["total"] = selectors.amount_total(rows)
+        context["households"] = rows.values("household").distinct().count()
+        return context
+
+
+_SUPPORT_FIELDS = ["funding_program", "project", "subproject", "scheme", "year", "kind", "amount", "date", "note"]
+
+
+class HouseholdSupportUpdateView(ScopedViewMixin, ObjectMixin, WriterRequiredMixin, View):
+    model = HouseholdSupport
+
+    def _page(self, request, form, support):
+        return _form_page(
+            request,
+            form,
+            title=_("Sửa hỗ trợ hộ %(name)s") % {"name": support.household.head_name},
+            back=support.get_absolute_url(),
+        )
+
+    def get(self, request, pk):
+        support = self.object_for(pk)
+        form = HouseholdSupportForm(initial={name: getattr(support, name) for name in _SUPPORT_FIELDS})
+        return self._page(request, form, support)
+
+    def post(self, request, pk):
+        support = self.object_for(pk)
+        form = HouseholdSupportForm(request.POST)
+        if form.is_valid() and run_service(
+            form, lambda: services.household_support_update(actor=request.user, support=support, **form.cleaned_data)
+        ):
+            messages.success(request, _("Đã lưu."))
+            return redirect(support.household)
+        return self._page(request, form, support)
+
+
+class HouseholdSupportDeleteView(ScopedViewMixin, ObjectMixin, WriterRequiredMixin, View):
+    model = HouseholdSupport
+
+    def post(self, request, pk):
+        support = self.object_for(pk)
+        services.household_support_delete(actor=request.user, support=support)
+        messages.success(request, _("Đã xóa khoản hỗ trợ."))
+        return redirect(support.household)
