@@ -112,7 +112,7 @@ def _province_pk(unit: AdministrativeUnit) -> int:
 def year_setting(province: AdministrativeUnit | int, year: int) -> YearSetting:
     """The province's settings for a year; the defaults (not saved) when it has set none."""
     province_id = getattr(province, "pk", province)
-    setting = YearSetting.objects.filter(province_id=province_id, year=year).first()
+    setting = YearSetting.objects.filter(province_id=province_id, year=year).order_by().first()
     return setting or YearSetting(province_id=province_id, year=year, **YearSetting.defaults(year))
 
 
@@ -224,7 +224,7 @@ def _validate_allocation(
     if not isinstance(project, Project):
         add("project", _("Phải chọn dự án."))
     else:
-        origin_phase = BudgetYear.objects.filter(year=origin_year).values_list("program_id", flat=True).first()
+        origin_phase = BudgetYear.objects.filter(year=origin_year).order_by().values_list("program_id", flat=True).first()
         if origin_phase is not None and project.program_id != origin_phase:
             add(
                 "project",
@@ -289,10 +289,10 @@ def disbursed_total(allocation: Allocation, *, exclude_pk=None) -> int:
 
 
 def _check_duplicate(fields: dict, *, exclude_pk=None) -> None:
-    duplicates = Allocation.objects.filter(carried_from__isnull=True, **fields)
+    duplicates = Allocation.objects.filter(carried_from__isnull=True, **fields).order_by()
     if exclude_pk:
         duplicates = duplicates.exclude(pk=exclude_pk)
-    existing = duplicates.first()
+    existing = duplicates.only("pk").first()
     if existing:
         raise ValidationError(
             {
