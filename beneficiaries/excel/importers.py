@@ -5,6 +5,8 @@ person — name, birth year, place —; the same support; the same ID number), s
 creates nothing the second time.
 """
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -26,20 +28,21 @@ class _Lookups:
 
     def __init__(self, actor):
         self.actor = actor
-        self.units: dict[str, object] = {}
+        self.places: dict[str, object] | None = None
         self.groups: dict[str, EthnicGroup] | None = None
         self.projects: dict = {}
 
     def place(self, code: str, field: str = "unit"):
-        code = clean_text(code)
-        if code not in self.units:
-            versions = (
+        if self.places is None:  # every village and commune in the scope, in one query; the newest version wins
+            self.places = {}
+            for unit in (
                 scoped_units(self.actor)
-                .filter(code=code, level__in=[Level.VILLAGE, Level.COMMUNE])
-                .order_by(F("valid_from").desc(nulls_last=True))
-            )
-            self.units[code] = versions.first()
-        unit = self.units[code]
+                .filter(level__in=[Level.VILLAGE, Level.COMMUNE])
+                .order_by(F("valid_from").desc(nulls_last=True), "path")
+            ):
+                self.places.setdefault(unit.code, unit)
+        code = clean_text(code)
+        unit = self.places.get(code)
         if unit is None:
             hint = (
                 _(" (ô kiểu số làm mất số 0 ở đầu: định dạng cột là Text)") if code.isdigit() and len(code) < 5 else ""
@@ -56,9 +59,11 @@ class _Lookups:
         if self.groups is None:
             self.groups = {}
             for group in EthnicGroup.objects.all():
-                for word in [group.code, str(int(group.code)), group.name, group.common_spelling]:
-                    if word:
-                        self.groups[name_key(word)] = group
+                # "Mông (H'Mông)" → "Mông", "H'Mông" too; other_names are not used (some belong to two groups).
+                spellings = re.split(r"[(),]", group.common_spelling or "")
+                for word in [group.code, str(int(group.code)), group.name, group.common_spelling, *spellings]:
+                    if word and word.strip():
+                        self.groups.setdefault(name_key(word), group)
         group = self.groups.get(name_key(value))
         if group is None:
             raise ValidationError(
@@ -97,6 +102,8 @@ class _Lookups:
 
 
 class _BeneficiaryImporter(Importer):
+    row_savepoint = False  # each row is one call to an atomic service: its savepoint is the row's
+
     def __init__(self, actor):
         super().__init__(actor)
         self.lookups = _Lookups(actor)
@@ -199,6 +206,16 @@ class HouseholdImporter(_BeneficiaryImporter):
     def key(self, values):
         return values["head_id_number"]
 
+    def prepare(self, rows):
+        numbers = sorted({values["head_id_number"] for values in rows})
+        self.existing = {}
+        for start in range(0, len(numbers), 500):
+            self.existing.update(
+                Household.objects.filter(head_id_number__in=numbers[start : start + 500]).values_list(
+                    "head_id_number", "name_key"
+                )
+            )
+
     def resolve(self, values):
         errors = {}
         resolved = dict(values)
@@ -213,8 +230,14 @@ class HouseholdImporter(_BeneficiaryImporter):
 
     def apply(self, values, row):
         summary = f"{clean_text(values['head_name'])} · {values['head_id_number']} · {values['unit'].name}"
-        existing = Household.objects.filter(head_id_number=values["head_id_number"]).only("pk", "name_key").first()
-        if existing is not None and existing.name_key == name_key(values["head_name"]):
+        known = getattr(self, "existing", None)
+        if known is None:
+            known = dict(
+                Household.objects.filter(head_id_number=values["head_id_number"]).values_list(
+                    "head_id_number", "name_key"
+                )
+            )
+        if known.get(values["head_id_number"]) == name_key(values["head_name"]):
             return "skipped", summary
         services.household_create(actor=self.actor, **values)  # another name: the service names the existing record
         return "created", summary
