@@ -431,6 +431,7 @@ def activity_summary(*, user, unit: AdministrativeUnit, year: int, as_of: dateti
         "congress_subunits": [(u, held.get(u.pk)) for u in subunits],
         "congress_held": sum(1 for u in subunits if u.pk in held),
         "congress_total": len(subunits),
+        "congress_level": subunits[0].level if subunits else "",
         "own_congress": own,
         "own_congress_held": own is not None and own.start_date <= end,
         "pilot_models": pilots.count(),

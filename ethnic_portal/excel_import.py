@@ -225,7 +225,12 @@ def convert(column: Column, value, data_type: str = ""):
         if word not in choices:
             raise CellError(
                 _("“%(value)s” không hợp lệ; chọn một trong: %(allowed)s.")
-                % {"value": _text(value), "allowed": column.choice_hint or ", ".join(column.choices or {})}
+                % {
+                    "value": _text(value),
+                    "allowed": ", ".join(word.strip() for word in column.choice_hint.split(","))
+                    if column.choice_hint
+                    else ", ".join(column.choices or {}),
+                }
             )
         return choices[word]
     elif kind == "digits":

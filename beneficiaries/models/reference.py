@@ -75,6 +75,13 @@ class SupportNorm(models.Model):
     def __str__(self):
         return f"{self.regime.code} · {self.kind} {self.variant}".strip()
 
+    @property
+    def variant_label(self) -> str:
+        from ..choices import CondolenceFor, HospitalLevel
+
+        labels = {**dict(HospitalLevel.choices), **dict(CondolenceFor.choices)}
+        return str(labels.get(self.variant, self.variant))
+
 
 class TetHoliday(models.Model):
     """The first day of Tết Nguyên đán (lunar new year) in a solar year."""

@@ -74,3 +74,12 @@ def test_load_demo_people_is_idempotent(province):
     counts = (PrestigiousPerson.objects.count(), Household.objects.count(), SupportActivity.objects.count())
     assert load_demo_people(users=ensure_demo_users()) == {"prestigious_persons": 0}
     assert (PrestigiousPerson.objects.count(), Household.objects.count(), SupportActivity.objects.count()) == counts
+
+
+def test_the_summary_page_says_it_as_the_report_does(province, client):
+    client.force_login(province)
+    html = client.get(reverse("beneficiaries:summary"), {"year": 2024, "as_of": "2024-06-30"}).content.decode()
+    assert "8/8 huyện, thành phố đã tổ chức xong đại hội" in html
+    assert "đại hội của Tỉnh Bắc Kạn sẽ tổ chức vào tháng 10/2024" in html
+    assert "Thăm hỏi, tặng quà Tết cho 1.290 người có uy tín (Tỉnh)" in html
+    assert "4 mô hình điểm" in html

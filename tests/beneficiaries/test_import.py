@@ -123,7 +123,7 @@ def test_broken_rows_are_named_by_row_and_column_and_nothing_is_written(district
         (3, "Năm sinh", "Người có uy tín phải từ đủ 18 tuổi: sinh năm 2006 trở về trước (đang là 2015)."),
         (4, "Dân tộc", "Không có dân tộc “Kinh Tày” trong danh mục 54 dân tộc."),
         (4, "Mã thôn hoặc xã", "Không có thôn hoặc xã mã “02020.01” trong địa bàn của bạn."),
-        (5, "Giới tính", "“Khác” không hợp lệ; chọn một trong: Nam,Nữ."),
+        (5, "Giới tính", "“Khác” không hợp lệ; chọn một trong: Nam, Nữ."),
         (5, "Nhiệm kỳ từ năm", "Không chấp nhận công thức; hãy dán giá trị (Paste Values)."),
         (6, "", "Trùng với dòng 2 của tệp."),
     ]
