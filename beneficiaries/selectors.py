@@ -215,7 +215,7 @@ def support_overlap_cases(*, user, year: int | None = None, unit: Administrative
     grouped: dict[tuple, list[HouseholdSupport]] = defaultdict(list)
     for start in range(0, len(households), 2000):
         chunk = supports.filter(household_id__in=households[start : start + 2000]).select_related(
-            "household", "household__unit", "project", "subproject"
+            "household", "household__unit", "household__unit__parent", "project", "subproject"
         )
         for support in chunk:
             if (support.household_id, support.kind) in pairs:

@@ -234,3 +234,37 @@ def test_an_activity_through_the_form_with_ethnic_counts(client_as, district_use
     bad = client.post(reverse("beneficiaries:activity_add"), {**body, "ethnic_counts": "02=200"})
     assert "vượt tổng số người tham gia (150)" in bad.content.decode()
     assert ProgramActivity.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("page", "max_queries"),
+    [
+        ("person_list", 14),
+        ("support_list", 14),
+        ("household_list", 15),
+        ("household_support_list", 16),
+        ("review", 16),
+        ("activity_list", 11),
+    ],
+)
+def test_lists_do_not_query_per_row(
+    client_as,
+    province_user,
+    make_person,
+    make_household,
+    make_support,
+    django_assert_max_num_queries,
+    page,
+    max_queries,
+):
+    for n in range(12):
+        person = make_person(birth_year=1950 + n)
+        services.support_activity_create(
+            actor=province_user, person=person, kind="tet_visit", date=D(2024, 2, 1), funded_by="province"
+        )
+        household = make_household(head_id_number=f"0061800{n:05d}", head_name=f"Hộ thử {n}")
+        make_support(household)
+        make_support(household, funding_program="ntp_rural", project=None, scheme="NTM", amount=1_000_000)
+    client = client_as(province_user)
+    with django_assert_max_num_queries(max_queries):
+        assert client.get(reverse(f"beneficiaries:{page}")).status_code == 200
