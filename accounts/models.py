@@ -10,7 +10,14 @@ from .scope import Role, path_condition, policy_for, visible_roots
 REFERENCE_MODELS = {
     "geography": {"administrativeunit", "unitsuccession"},
     "programs": {"program", "project", "subproject", "budgetyear"},
-    "beneficiaries": {"ethnicgroup"},
+    "beneficiaries": {
+        "ethnicgroup",
+        "supportregime",
+        "supportnorm",
+        "tetholiday",
+        "householdsupportkindrule",
+        "householdsupportnorm",
+    },
 }
 
 

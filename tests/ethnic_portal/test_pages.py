@@ -121,3 +121,12 @@ def test_the_province_home_counts_submissions_waiting_for_approval(client_as, pr
     assert page.context["pending"] == 1
     assert "Số liệu chờ phê duyệt" in page.text
     assert "pending" not in client_as(district_user).get(reverse("home")).context
+
+
+def test_the_administrator_keeps_the_support_amounts(client_as, admin_user):
+    admin_user.is_staff = True
+    admin_user.save()
+    client = client_as(admin_user)
+    for name in ["supportregime", "tetholiday", "householdsupportnorm", "householdsupportkindrule"]:
+        assert client.get(reverse(f"admin:beneficiaries_{name}_changelist")).status_code == 200, name
+    assert client.get("/admin/beneficiaries/household/").status_code == 404  # program data is not in admin
