@@ -5,8 +5,6 @@ naming the field, locks what it checks (select_for_update), refuses writes into 
 period or after a period's deadline, and records history with the actor.
 """
 
-import contextlib
-import contextvars
 import datetime
 import functools
 from collections.abc import Iterable
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scope import can_approve, can_submit, can_write
+from ethnic_portal import clock
 from ethnic_portal.formatting import format_vnd
 from geography.models import AdministrativeUnit, Level, UnitSuccession
 from programs.models import BudgetYear, CapitalType, Project, SubProject
@@ -39,23 +38,12 @@ from .models import (
 MAX_AMOUNT = 10**15  # one quadrillion đồng: far above any allocation, below 2**53 for JSON
 
 
-_clock: contextvars.ContextVar[datetime.date | None] = contextvars.ContextVar("ledger_clock", default=None)
-
-
 def today() -> datetime.date:
-    """The clock of the ledger: the real date, unless a backfill runs `as_of` a past day."""
-    return _clock.get() or timezone.localdate()
+    """The ledger's clock is the portal's: `ethnic_portal.clock` (a backfill runs `with clock.as_of(day):`).
 
-
-@contextlib.contextmanager
-def as_of(day: datetime.date):
-    """Run services as on `day`, for loading past records (the demo's 2022–2025 history, migrations from
-    spreadsheets): deadlines and "not after today" rules then apply as they did on that day."""
-    token = _clock.set(day)
-    try:
-        yield day
-    finally:
-        _clock.reset(token)
+    The name stays, and the ledger's rules ask it, because tests/reports/conftest.py (being written) still
+    patches `disbursement.services.today`; once it patches `ethnic_portal.clock`, call `clock.today()` here."""
+    return clock.today()
 
 
 def _d(day: datetime.date) -> str:
@@ -224,7 +212,9 @@ def _validate_allocation(
     if not isinstance(project, Project):
         add("project", _("Phải chọn dự án."))
     else:
-        origin_phase = BudgetYear.objects.filter(year=origin_year).order_by().values_list("program_id", flat=True).first()
+        origin_phase = (
+            BudgetYear.objects.filter(year=origin_year).order_by().values_list("program_id", flat=True).first()
+        )
         if origin_phase is not None and project.program_id != origin_phase:
             add(
                 "project",

@@ -17,6 +17,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_approve, can_submit, can_write, policy_for
+from ethnic_portal import clock
 from ethnic_portal.forms import apply_service_errors
 from programs.models import BudgetYear, SubProject
 
@@ -80,7 +81,7 @@ class AllocationListView(ScopedViewMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filterset"] = self.filterset
         context["totals"] = selectors.totals(self.filterset.qs)
-        context["today"] = services.today()
+        context["today"] = clock.today()
         context["paces"] = selectors.paces(context["allocations"], today=context["today"])
         context["can_write"] = policy_for(self.request.user).writes
         context["query"] = self.request.GET.copy()
@@ -99,7 +100,7 @@ class AllocationDetailView(ScopedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         allocation = self.object
-        today = services.today()
+        today = clock.today()
         rows = selectors.plan_vs_actual(allocation)
         start, end = services.disbursement_window(allocation)
         month = min(today.month, 12) if today.year == allocation.year else (12 if today.year > allocation.year else 0)
@@ -138,7 +139,7 @@ class AllocationCreateView(LoginRequiredMixin, WriterRequiredMixin, View):
     template_name = "disbursement/allocation_form.html"
 
     def get(self, request):
-        year = services.today().year
+        year = clock.today().year
         form = AllocationForm(user=request.user, initial={"year": year, "origin_year": year})
         return render(request, self.template_name, {"form": form, "title": _("Giao vốn mới")})
 
@@ -375,13 +376,13 @@ class PeriodListView(ScopedViewMixin, ListView):
         context["statuses"] = PeriodStatus.choices
         context["query"] = self.request.GET.copy()
         context["query"].pop("page", None)
-        context["today"] = services.today()
+        context["today"] = clock.today()
         return context
 
     def _reporting_units(self):
         """The units this user submits for, with their periods of the current year (created on first sight)."""
         user = self.request.user
-        year = services.today().year
+        year = clock.today().year
         own = user.unit
         if own is None or not can_submit(user, own):
             return []
@@ -413,7 +414,7 @@ class PeriodDetailView(ScopedViewMixin, DetailView):
                 "can_submit": can_submit(user, period.unit),
                 "can_approve": can_approve(user, period.unit),
                 "form": CommentForm(),
-                "today": services.today(),
+                "today": clock.today(),
             }
         )
         return context
@@ -488,7 +489,7 @@ class YearSettingView(LoginRequiredMixin, ProvinceRequiredMixin, View):
 
     @staticmethod
     def _year(data) -> int:
-        year = budget_year(data.get("year") or services.today().year)
+        year = budget_year(data.get("year") or clock.today().year)
         if year is None:
             raise Http404(_("Năm này không thuộc Chương trình."))
         return year
@@ -517,7 +518,7 @@ class CarryOverView(LoginRequiredMixin, ProvinceRequiredMixin, View):
 
     def get(self, request):
         form = CarryOverForm(
-            initial={"from_year": services.today().year - 1, "decision_body": f"UBND {request.user.unit.name}"}
+            initial={"from_year": clock.today().year - 1, "decision_body": f"UBND {request.user.unit.name}"}
         )
         return render(request, self.template_name, {"form": form})
 
@@ -562,7 +563,7 @@ class ProgressView(LoginRequiredMixin, TemplateView):
         # The user's unit and those below it: a district asking for its province's figures gets a 404,
         # as for any unit outside its scope.
         units = scoped_units(user)
-        today = services.today()
+        today = clock.today()
         years = list(BudgetYear.objects.values_list("year", flat=True))
         year = budget_year(self.request.GET.get("year")) or today.year
         code = (self.request.GET.get("unit") or "").strip()

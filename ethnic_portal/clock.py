@@ -1,8 +1,10 @@
-"""The portal's clock: the real date, unless a backfill runs `as_of` a past day.
+"""The portal's clock, the ledger's and the beneficiaries' alike: the real date, unless a backfill runs `as_of` a
+past day.
 
-The same idea as the ledger's `disbursement.services.today()`/`as_of()` (which keeps its own clock for
-now): services ask `today()` for "not in the future" rules, and a loader of past records (the demo, a
-migration from spreadsheets) runs them `with as_of(day):` so the rules apply as they did on that day.
+Services ask `today()` for "not in the future" rules and deadlines, and a loader of past records (the demo, a
+migration from spreadsheets) runs them `with as_of(day):` so the rules apply as they did on that day. Tests set
+the day the same way (`with clock.as_of(day):`). Call it as `clock.today()` (the module's attribute), so that a
+test whose writes run in other threads, which do not share the context variable, may patch `clock.today`.
 """
 
 import contextlib

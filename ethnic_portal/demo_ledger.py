@@ -17,6 +17,7 @@ from django.db import transaction
 from accounts.models import User
 from disbursement import services
 from disbursement.models import Allocation, Disbursement, PeriodKind, YearSetting
+from ethnic_portal import clock
 from geography.models import AdministrativeUnit, Level
 from programs.models import Project, SubProject
 
@@ -126,7 +127,7 @@ class DemoLedger:
         self, year: int, totals: dict[str, int], decision_date: datetime.date, decision_no: str
     ) -> list[Allocation]:
         created = []
-        with services.as_of(decision_date):
+        with clock.as_of(decision_date):
             for capital_type, total in totals.items():
                 lines = [line for line in self.lines if line.capital_type == capital_type]
                 weights = [self.rng.uniform(0.4, 1.6) * (0.35 if line.source == "local" else 1.0) for line in lines]
@@ -182,7 +183,7 @@ class DemoLedger:
                 if amount <= 0:
                     continue
                 self.voucher += 1
-                with services.as_of(day):
+                with clock.as_of(day):
                     services.disbursement_create(
                         actor=self.actor_for(allocation.unit),
                         allocation=allocation,
@@ -195,7 +196,7 @@ class DemoLedger:
 
     def carry(self, from_year: int, actor: User, province: AdministrativeUnit) -> list[Allocation]:
         day = datetime.date(from_year + 1, 1, 5)
-        with services.as_of(day):
+        with clock.as_of(day):
             return services.carry_over(
                 actor=actor,
                 province=province,
@@ -213,7 +214,7 @@ class DemoLedger:
             for kind in kinds:
                 period = services.period_for(district, year, kind)
                 deadline = services.deadline_of(period)
-                with services.as_of(deadline - datetime.timedelta(days=3)):
+                with clock.as_of(deadline - datetime.timedelta(days=3)):
                     services.period_submit(actor=user, period=period, comment="Số liệu đã đối chiếu với Kho bạc.")
                     state = held_back.get(district.code) if kind == PeriodKind.YEAR else None
                     if state == "submitted":
@@ -229,7 +230,7 @@ class DemoLedger:
 
     def plans(self, allocations: list[Allocation], year: int) -> None:
         """Monthly plans for Ba Bể's allocations: the plan the seed report says districts lack."""
-        with services.as_of(datetime.date(year, 3, 1)):
+        with clock.as_of(datetime.date(year, 3, 1)):
             for allocation in allocations:
                 if not allocation.unit.path.startswith(self.province.path + "061/"):
                     continue
@@ -321,7 +322,7 @@ def load_demo_ledger(*, province_user: User, district_users: dict[int, User], ne
     # 2026: the new Thái Nguyên carries Bắc Kạn's remaining balances to the communes that replaced its units.
     new_province = new_province_user.unit
     carried_2026 = demo.carry(2025, new_province_user, province)
-    today = services.today()
+    today = clock.today()
     _keep_current_year_open(new_province, today)
     if carried_2026 and today > datetime.date(2026, 2, 1):
         communes = [a for a in carried_2026 if a.unit.level == Level.COMMUNE]

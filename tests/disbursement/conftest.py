@@ -1,8 +1,10 @@
+import contextlib
 import datetime
 
 import pytest
 
 from disbursement import services
+from ethnic_portal import clock as portal_clock
 from programs.models import Project, SubProject
 from tests.factories import unit
 
@@ -10,15 +12,16 @@ TODAY = datetime.date(2024, 7, 15)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Sets the ledger's clock: `clock(date)`; 15/07/2024 unless told."""
+def clock():
+    """Sets the portal's clock, which the ledger reads, for the rest of the test: `clock(date)`; 15/07/2024
+    unless told."""
+    with contextlib.ExitStack() as days:
 
-    def set_today(day):
-        monkeypatch.setattr(services, "today", lambda: day)
-        return day
+        def set_today(day):
+            return days.enter_context(portal_clock.as_of(day))
 
-    set_today(TODAY)
-    return set_today
+        set_today(TODAY)
+        yield set_today
 
 
 @pytest.fixture

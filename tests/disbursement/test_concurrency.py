@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from disbursement import services
 from disbursement.models import Allocation, Disbursement
+from ethnic_portal import clock
 from programs.models import Project, SubProject
 from tests.factories import UserFactory, unit
 
@@ -23,7 +24,8 @@ AMOUNT = 70_000_000
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_writers_never_overspend(reference_data, monkeypatch):
-    monkeypatch.setattr(services, "today", lambda: datetime.date(2024, 7, 15))
+    # The writers run in threads, which do not see a context variable set here (clock.as_of): patch the clock.
+    monkeypatch.setattr(clock, "today", lambda: datetime.date(2024, 7, 15))
     officer = UserFactory(username="huyen", role="district", unit=unit("061"))
     allocation = services.allocation_create(
         actor=officer,
