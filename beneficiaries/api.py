@@ -6,15 +6,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 
 from accounts.mixins import ScopedModelViewSet
-from disbursement.api import (
+from ethnic_portal.api import (
     MoneyField,
     ProgramCodeField,
+    ReferencePagination,
     ScopedUnitField,
     VietnameseErrorsMixin,
     WritesProgramData,
     field_errors,
 )
-from ethnic_portal.api import ReferencePagination
+from ethnic_portal.formatting import MAX_AMOUNT
+from ethnic_portal.forms import MAX_PK
 from programs.models import Project, SubProject
 
 from . import selectors, services
@@ -33,7 +35,6 @@ from .choices import (
 )
 from .filters import HouseholdFilterSet, HouseholdSupportFilterSet, PersonFilterSet, SupportActivityFilterSet
 from .models import EthnicGroup, Household, HouseholdSupport, PrestigiousPerson, SupportActivity, TrainingCourse
-from .services.common import MAX_AMOUNT
 
 
 class EthnicGroupSerializer(serializers.ModelSerializer):
@@ -100,7 +101,7 @@ class ScopedPkField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).strip().isdigit():
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if int(data) > 2**63 - 1:
+        if int(data) > MAX_PK:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(int(data))
 

@@ -4,8 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from disbursement.filters import MAX_ID, MAX_YEAR, IntegerFilter, UnitCodeFilter
-from ethnic_portal.filters import PortalFilterSet
+from ethnic_portal.filters import MAX_YEAR, IntegerFilter, PortalFilterSet, UnitCodeFilter
+from ethnic_portal.forms import MAX_PK
 
 from .choices import (
     ActivityKind,
@@ -61,7 +61,7 @@ class PersonFilterSet(PortalFilterSet):
 
 
 class SupportActivityFilterSet(PortalFilterSet):
-    person = IntegerFilter(field_name="person_id", label=_("Mã người có uy tín"), min_value=1, max_value=MAX_ID)
+    person = IntegerFilter(field_name="person_id", label=_("Mã người có uy tín"), min_value=1, max_value=MAX_PK)
     unit = UnitCodeFilter(unit_field="person__unit")
     kind = django_filters.ChoiceFilter(choices=SupportKind.choices, label=_("Loại hỗ trợ"))
     year = IntegerFilter(field_name="date__year", label=_("Năm"), min_value=0, max_value=MAX_YEAR)
@@ -87,7 +87,7 @@ class HouseholdFilterSet(PortalFilterSet):
 
 
 class HouseholdSupportFilterSet(PortalFilterSet):
-    household = IntegerFilter(field_name="household_id", label=_("Mã hộ"), min_value=1, max_value=MAX_ID)
+    household = IntegerFilter(field_name="household_id", label=_("Mã hộ"), min_value=1, max_value=MAX_PK)
     unit = UnitCodeFilter(unit_field="household__unit")
     project = django_filters.CharFilter(field_name="project__code", label=_("Mã dự án"))
     subproject = django_filters.CharFilter(field_name="subproject__code", label=_("Mã tiểu dự án"))

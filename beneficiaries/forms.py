@@ -3,9 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from disbursement.forms import PkModelChoiceField, scoped_units
 from ethnic_portal import clock
-from ethnic_portal.forms import BootstrapFormMixin, VNDAmountField, date_field
+from ethnic_portal.forms import BootstrapFormMixin, PkModelChoiceField, VNDAmountField, date_field, scoped_units
 from geography.models import Level
 from programs.models import BudgetYear, Project, SubProject
 

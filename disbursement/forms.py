@@ -4,38 +4,19 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import path_condition, visible_roots
-from ethnic_portal.forms import BootstrapFormMixin, VNDAmountField, date_field
+from ethnic_portal.forms import (
+    BootstrapFormMixin,
+    PkModelChoiceField,
+    VNDAmountField,
+    budget_year,
+    date_field,
+    pk_value,
+    scoped_units,
+)
 from geography.models import AdministrativeUnit, Level
 from programs.models import BudgetYear, CapitalType, Project, SubProject
 
 from .models import Source
-
-MAX_PK = 2**63 - 1  # a bigger number is no row, and would overflow the database's integer
-
-
-def budget_year(value) -> int | None:
-    """`value` as a budget year of the Program, or None (text, 0, 99999…)."""
-    text = str(value if value is not None else "").strip()
-    if not text.isdigit() or len(text) > 4:
-        return None
-    year = int(text)
-    return year if BudgetYear.objects.filter(year=year).exists() else None
-
-
-def pk_value(value) -> int | None:
-    """A primary key typed in a request, or None when it cannot be one."""
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() and int(text) <= MAX_PK else None
-
-
-def scoped_units(user):
-    """The units inside the user's scope: their unit and everything below it (not the chain above it,
-    which `AdministrativeUnit.objects.for_user` adds for navigation)."""
-    roots = visible_roots(user)
-    if not roots:
-        return AdministrativeUnit.objects.none()
-    return AdministrativeUnit.objects.filter(path_condition("", roots))
 
 
 def unit_choices(user, year=None):
@@ -43,17 +24,6 @@ def unit_choices(user, year=None):
     if year:
         units = units.valid_in_year(year)
     return units.order_by("path")
-
-
-class PkModelChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField that answers "not a valid choice" to text or to a number too big for a key."""
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if not isinstance(value, self.queryset.model) and pk_value(value) is None:
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
 
 
 class AllocationForm(BootstrapFormMixin, forms.Form):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import can_approve, can_submit, can_write
 from ethnic_portal import clock
-from ethnic_portal.formatting import format_vnd
+from ethnic_portal.formatting import MAX_AMOUNT, format_vnd
 from geography.models import AdministrativeUnit, Level, UnitSuccession
 from programs.models import BudgetYear, CapitalType, Project, SubProject
 
@@ -34,8 +34,6 @@ from .models import (
     Source,
     YearSetting,
 )
-
-MAX_AMOUNT = 10**15  # one quadrillion đồng: far above any allocation, below 2**53 for JSON
 
 
 def today() -> datetime.date:

@@ -16,9 +16,10 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
-from accounts.scope import can_approve, can_submit, can_write, policy_for
+from accounts.scope import can_approve, can_submit, can_write
 from ethnic_portal import clock
-from ethnic_portal.forms import apply_service_errors
+from ethnic_portal.forms import budget_year, pk_value, run_service, scoped_units
+from ethnic_portal.mixins import FilteredListMixin, ProvinceRequiredMixin, WriterRequiredMixin
 from programs.models import BudgetYear, SubProject
 
 from . import selectors, services
@@ -32,9 +33,6 @@ from .forms import (
     ImportForm,
     PlanForm,
     YearSettingForm,
-    budget_year,
-    pk_value,
-    scoped_units,
     unit_choices,
 )
 from .models import Allocation, Disbursement, ImportBatch, ImportKind, Period, PeriodKind, PeriodStatus
@@ -42,50 +40,24 @@ from .models import Allocation, Disbursement, ImportBatch, ImportKind, Period, P
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-class WriterRequiredMixin:
-    """Roles that write no program data (leader, admin) get 403 on entry pages."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not policy_for(request.user).writes:
-            raise PermissionDenied(_("Vai trò của bạn chỉ được xem, không được nhập số liệu."))
-        return super().dispatch(request, *args, **kwargs)
-
-
-def _form_or_errors(request, form, action):
-    """Run a service from a valid form; put its ValidationError back on the form. Returns the result or None."""
-    try:
-        return action()
-    except ValidationError as error:
-        apply_service_errors(form, error)
-        return None
-
-
 # --- Allocations -------------------------------------------------------------------------------
 
 
-class AllocationListView(ScopedViewMixin, ListView):
+class AllocationListView(FilteredListMixin, ScopedViewMixin, ListView):
     model = Allocation
     template_name = "disbursement/allocation_list.html"
     context_object_name = "allocations"
-    paginate_by = 50
+    filterset_class = AllocationFilterSet
+    ordering = ("-year", "unit__path", "project__number", "subproject__number", "capital_type", "pk")
 
-    def scope_queryset(self, queryset):
-        self.filterset = AllocationFilterSet(
-            self.request.GET or None, queryset=selectors.allocation_list(user=self.request.user)
-        )
-        return self.filterset.qs.order_by(
-            "-year", "unit__path", "project__number", "subproject__number", "capital_type", "pk"
-        )
+    def base_queryset(self):
+        return selectors.allocation_list(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filterset"] = self.filterset
         context["totals"] = selectors.totals(self.filterset.qs)
         context["today"] = clock.today()
         context["paces"] = selectors.paces(context["allocations"], today=context["today"])
-        context["can_write"] = policy_for(self.request.user).writes
-        context["query"] = self.request.GET.copy()
-        context["query"].pop("page", None)
         return context
 
 
@@ -146,9 +118,7 @@ class AllocationCreateView(LoginRequiredMixin, WriterRequiredMixin, View):
     def post(self, request):
         form = AllocationForm(request.POST, user=request.user)
         if form.is_valid():
-            allocation = _form_or_errors(
-                request, form, lambda: services.allocation_create(actor=request.user, **form.cleaned_data)
-            )
+            allocation = run_service(form, lambda: services.allocation_create(actor=request.user, **form.cleaned_data))
             if allocation:
                 messages.success(request, _("Đã ghi phân bổ vốn."))
                 return redirect(allocation)
@@ -174,8 +144,7 @@ class AllocationUpdateView(ScopedViewMixin, WriterRequiredMixin, View):
         allocation = self._object(pk)
         form = AllocationForm(request.POST, user=request.user)
         if form.is_valid():
-            updated = _form_or_errors(
-                request,
+            updated = run_service(
                 form,
                 lambda: services.allocation_update(actor=request.user, allocation=allocation, **form.cleaned_data),
             )
@@ -199,8 +168,7 @@ class AllocationAdjustView(ScopedViewMixin, WriterRequiredMixin, View):
     def post(self, request, pk):
         allocation = get_object_or_404(self.get_queryset(), pk=pk)
         form = AdjustmentForm(request.POST)
-        if form.is_valid() and _form_or_errors(
-            request,
+        if form.is_valid() and run_service(
             form,
             lambda: services.allocation_adjust(actor=request.user, allocation=allocation, **form.cleaned_data),
         ):
@@ -235,8 +203,7 @@ class PlanEditView(ScopedViewMixin, WriterRequiredMixin, View):
     def post(self, request, pk):
         allocation = get_object_or_404(self.get_queryset(), pk=pk)
         form = PlanForm(request.POST)
-        if form.is_valid() and _form_or_errors(
-            request,
+        if form.is_valid() and run_service(
             form,
             lambda: services.plan_set(actor=request.user, allocation=allocation, months=form.months()) or True,
         ):
@@ -248,24 +215,19 @@ class PlanEditView(ScopedViewMixin, WriterRequiredMixin, View):
 # --- Disbursements -------------------------------------------------------------------------------
 
 
-class DisbursementListView(ScopedViewMixin, ListView):
+class DisbursementListView(FilteredListMixin, ScopedViewMixin, ListView):
     model = Disbursement
     template_name = "disbursement/disbursement_list.html"
     context_object_name = "disbursements"
-    paginate_by = 50
+    filterset_class = DisbursementFilterSet
+    ordering = ("-date", "-pk")
 
-    def scope_queryset(self, queryset):
-        self.filterset = DisbursementFilterSet(
-            self.request.GET or None, queryset=selectors.disbursement_list(user=self.request.user)
-        )
-        return self.filterset.qs.order_by("-date", "-pk")
+    def base_queryset(self):
+        return selectors.disbursement_list(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filterset"] = self.filterset
         context["total"] = self.filterset.qs.aggregate(total=Sum("amount"))["total"] or 0
-        context["query"] = self.request.GET.copy()
-        context["query"].pop("page", None)
         return context
 
 
@@ -275,8 +237,7 @@ class DisbursementCreateView(ScopedViewMixin, WriterRequiredMixin, View):
     def post(self, request, pk):
         allocation = get_object_or_404(self.get_queryset(), pk=pk)
         form = DisbursementForm(request.POST)
-        if form.is_valid() and _form_or_errors(
-            request,
+        if form.is_valid() and run_service(
             form,
             lambda: services.disbursement_create(actor=request.user, allocation=allocation, **form.cleaned_data),
         ):
@@ -302,8 +263,7 @@ class DisbursementUpdateView(ScopedViewMixin, WriterRequiredMixin, View):
     def post(self, request, pk):
         disbursement = get_object_or_404(self.get_queryset().select_related("allocation"), pk=pk)
         form = DisbursementForm(request.POST)
-        if form.is_valid() and _form_or_errors(
-            request,
+        if form.is_valid() and run_service(
             form,
             lambda: services.disbursement_update(actor=request.user, disbursement=disbursement, **form.cleaned_data),
         ):
@@ -464,14 +424,6 @@ class PeriodActionView(ScopedViewMixin, View):
 # --- Year settings and carry-over (province) -----------------------------------------------------
 
 
-class ProvinceRequiredMixin:
-    def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if user.is_authenticated and not (policy_for(user).approves and user.unit and user.unit.level == "province"):
-            raise PermissionDenied(_("Chỉ Ban Dân tộc tỉnh dùng được trang này."))
-        return super().dispatch(request, *args, **kwargs)
-
-
 class YearSettingView(LoginRequiredMixin, ProvinceRequiredMixin, View):
     template_name = "disbursement/year_setting.html"
 
@@ -501,8 +453,7 @@ class YearSettingView(LoginRequiredMixin, ProvinceRequiredMixin, View):
     def post(self, request):
         year = self._year(request.POST)
         form = YearSettingForm(request.POST)
-        if form.is_valid() and _form_or_errors(
-            request,
+        if form.is_valid() and run_service(
             form,
             lambda: services.year_setting_save(
                 actor=request.user, province=request.user.unit, year=year, **form.cleaned_data
@@ -525,8 +476,7 @@ class CarryOverView(LoginRequiredMixin, ProvinceRequiredMixin, View):
     def post(self, request):
         form = CarryOverForm(request.POST)
         if form.is_valid():
-            created = _form_or_errors(
-                request,
+            created = run_service(
                 form,
                 lambda: services.carry_over(actor=request.user, province=request.user.unit, **form.cleaned_data),
             )

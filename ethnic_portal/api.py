@@ -1,12 +1,24 @@
-"""API plumbing shared by every app: pagination and the mapping of service errors to 400."""
+"""API plumbing shared by every app: pagination, the mapping of service errors to 400, the write gate, and
+fields that refuse in Vietnamese (money, a unit code inside the caller's scope, a project code of the right
+phase)."""
+
+import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, pagination, permissions, serializers
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.scope import policy_for
+from programs.models import BudgetYear
+
+from .formatting import MAX_AMOUNT
+from .forms import budget_year, scoped_units
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -38,3 +50,156 @@ class ReferencePagination(Pagination):
     """Reference lists (54 ethnic groups, 10 projects) fit on one page."""
 
     page_size = 100
+
+
+# --- Fields with Vietnamese refusals ------------------------------------------------------------------
+# DRF's Vietnamese catalogue lacks most field messages ("A valid integer is required."): the contract wants
+# every refusal in Vietnamese, so the portal's fields carry their own.
+FIELD_ERRORS = {
+    "required": gettext_lazy("Trường này là bắt buộc."),
+    "null": gettext_lazy("Trường này không được bỏ trống."),
+    "blank": gettext_lazy("Trường này không được bỏ trống."),
+    "max_length": gettext_lazy("Không được dài quá {max_length} ký tự."),
+    "min_length": gettext_lazy("Phải có ít nhất {min_length} ký tự."),
+    "max_string_length": gettext_lazy("Giá trị quá dài."),
+    "min_value": gettext_lazy("Phải lớn hơn hoặc bằng {min_value}."),
+    "max_value": gettext_lazy("Phải nhỏ hơn hoặc bằng {max_value}."),
+    "invalid_choice": gettext_lazy("“{input}” không phải là một lựa chọn hợp lệ."),
+    "datetime": gettext_lazy("Phải là ngày (YYYY-MM-DD), không kèm giờ."),
+}
+INVALID_BY_TYPE = {
+    serializers.IntegerField: gettext_lazy("Phải là số nguyên."),
+    serializers.CharField: gettext_lazy("Phải là chuỗi ký tự."),
+}
+
+
+def field_errors(field_class=None, **messages) -> dict:
+    errors = dict(FIELD_ERRORS)
+    for kind, invalid in INVALID_BY_TYPE.items():
+        if field_class is not None and issubclass(field_class, kind):
+            errors["invalid"] = invalid
+    errors.update(messages)
+    return errors
+
+
+class VietnameseErrorsMixin:
+    """Vietnamese messages on the fields the ModelSerializer builds from the model, and on the body itself."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("Dữ liệu gửi lên phải là một đối tượng JSON {{…}}, không phải {datatype}.")
+    }
+
+    def build_field(self, *args, **kwargs):
+        field_class, field_kwargs = super().build_field(*args, **kwargs)
+        field_kwargs["error_messages"] = {**field_errors(field_class), **field_kwargs.get("error_messages", {})}
+        return field_class, field_kwargs
+
+
+class WritesProgramData(permissions.BasePermission):
+    """Roles that write no program data (leader, admin) read; every write answers 403 before anything else."""
+
+    message = gettext_lazy("Vai trò của bạn chỉ được xem, không được nhập số liệu.")
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or policy_for(request.user).writes
+
+
+class MoneyField(serializers.IntegerField):
+    """Whole đồng as a JSON number (a string of digits also passes). `1.5`, `"1.000"`, `true` are refused:
+    DRF's IntegerField would read `"1.000"` as 1 đồng."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "error_messages",
+            field_errors(
+                invalid=gettext_lazy("Số tiền phải là số nguyên đồng."),
+                min_value=gettext_lazy("Số tiền phải lớn hơn 0."),
+                max_value=gettext_lazy("Số tiền quá lớn."),
+            ),
+        )
+        super().__init__(min_value=1, max_value=MAX_AMOUNT, **kwargs)
+
+    def to_internal_value(self, data):
+        number = None
+        if isinstance(data, bool):
+            pass
+        elif isinstance(data, int):
+            number = data
+        elif isinstance(data, float) and data.is_integer():
+            number = int(data)
+        elif isinstance(data, str) and re.fullmatch(r"\d{1,30}", data.strip()):
+            number = int(data.strip())
+        if number is None:
+            self.fail("invalid")
+        return number
+
+
+def _year_in(data, instance) -> int | None:
+    """The budget year a body speaks of (the posted one, else the row's): codes are resolved for it."""
+    year = data.get("origin_year") if isinstance(data, dict) else None
+    year = year if year is not None else (data.get("year") if isinstance(data, dict) else None)
+    if year is None and instance is not None:
+        year = getattr(instance, "origin_year", None)
+    return budget_year(year)
+
+
+class ScopedUnitField(serializers.SlugRelatedField):
+    """A unit code inside the caller's scope; another unit's code, or the province above a district, "does not exist".
+
+    A code that names several versions of a unit (the 2025 reform reused codes) means the version that
+    exists in the body's year.
+    """
+
+    default_error_messages = {
+        "does_not_exist": gettext_lazy("Không có đơn vị mã “{value}” trong địa bàn của bạn."),
+        "invalid": gettext_lazy("Mã đơn vị không hợp lệ."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", field_errors())
+        super().__init__(slug_field="code", **kwargs)
+
+    def get_queryset(self):
+        return scoped_units(self.context["request"].user)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        code = str(data).strip()
+        versions = self.get_queryset().filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
+        parent = self.parent
+        data_year = parent.initial_data.get("year") if isinstance(getattr(parent, "initial_data", None), dict) else None
+        year = budget_year(data_year) or (budget_year(parent.instance.year) if parent.instance is not None else None)
+        unit = (versions.valid_in_year(year).first() if year else None) or versions.first()
+        if unit is None:
+            self.fail("does_not_exist", value=code)
+        return unit
+
+
+class ProgramCodeField(serializers.SlugRelatedField):
+    """A project or sub-project code. Codes are unique within a phase of the Program only (a later phase may
+    reuse DA1…): the row of the phase whose structure applies to the body's origin year is meant."""
+
+    def __init__(self, *, program_lookup, **kwargs):
+        self.program_lookup = program_lookup
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        code = str(data).strip()
+        rows = list(self.get_queryset().filter(code=code).order_by("pk")[:10])
+        if not rows:
+            self.fail("does_not_exist", value=code)
+        if len(rows) > 1:
+            parent = self.parent
+            year = _year_in(getattr(parent, "initial_data", None), parent.instance)
+            program = BudgetYear.objects.filter(year=year).values_list("program_id", flat=True).first()
+            in_phase = [row for row in rows if self._program_of(row) == program]
+            rows = in_phase or rows
+        return rows[0]
+
+    def _program_of(self, row):
+        for name in self.program_lookup.split("__"):
+            row = getattr(row, name)
+        return row

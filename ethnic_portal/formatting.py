@@ -11,6 +11,7 @@ DECIMAL_MARK = ","
 ONE_DECIMAL = Decimal("0.1")
 TY = 1_000_000_000
 TRIEU = 1_000_000
+MAX_AMOUNT = 10**15  # the most đồng one record holds: far above any allocation or support, below 2**53 for JSON
 
 
 def format_number(value: int | Decimal | None, decimals: int = 0) -> str:

@@ -1,11 +1,43 @@
-"""Form pieces shared by every app: Bootstrap classes and money typed the Vietnamese way."""
+"""Form pieces shared by every app: Bootstrap classes, money typed the Vietnamese way, values typed in a
+request (years, ids), the units of a user's scope, and service errors put back on a form."""
 
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import path_condition, visible_roots
+from geography.models import AdministrativeUnit
+from programs.models import BudgetYear
+
 from .formatting import format_vnd
+
+MAX_PK = 2**63 - 1  # a bigger number is no row, and would overflow the database's integer
+
+
+def budget_year(value) -> int | None:
+    """`value` as a budget year of the Program, or None (text, 0, 99999…)."""
+    text = str(value if value is not None else "").strip()
+    if not text.isdigit() or len(text) > 4:
+        return None
+    year = int(text)
+    return year if BudgetYear.objects.filter(year=year).exists() else None
+
+
+def pk_value(value) -> int | None:
+    """A primary key typed in a request, or None when it cannot be one."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and int(text) <= MAX_PK else None
+
+
+def scoped_units(user):
+    """The units inside the user's scope: their unit and everything below it (not the chain above it,
+    which `AdministrativeUnit.objects.for_user` adds for navigation)."""
+    roots = visible_roots(user)
+    if not roots:
+        return AdministrativeUnit.objects.none()
+    return AdministrativeUnit.objects.filter(path_condition("", roots))
 
 
 class BootstrapFormMixin:
@@ -30,6 +62,17 @@ class BootstrapFormMixin:
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-describedby"] = f"id_{name}-error"
+
+
+class PkModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that answers "not a valid choice" to text or to a number too big for a key."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, self.queryset.model) and pk_value(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
 
 
 class VNDInput(forms.TextInput):
@@ -103,3 +146,12 @@ def apply_service_errors(form, error) -> None:
     else:
         for message in error.messages:
             form.add_error(None, message)
+
+
+def run_service(form, action):
+    """Run a service from a valid form; put its ValidationError back on the form. Returns the result or None."""
+    try:
+        return action()
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None

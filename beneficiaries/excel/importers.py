@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from disbursement.forms import scoped_units
 from ethnic_portal.excel_import import Importer
 from ethnic_portal.formatting import format_vnd
+from ethnic_portal.forms import scoped_units
 from geography.models import Level
 from programs.models import BudgetYear, Project, SubProject
 

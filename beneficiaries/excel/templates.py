@@ -1,8 +1,8 @@
 """The import templates an officer downloads, with the codes they may use on reference sheets."""
 
-from disbursement.forms import scoped_units
 from ethnic_portal import clock
 from ethnic_portal.excel_import import build_template
+from ethnic_portal.forms import scoped_units
 from geography.models import Level
 from programs.models import SubProject
 

@@ -7,9 +7,8 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import can_write
 from ethnic_portal import clock
+from ethnic_portal.formatting import MAX_AMOUNT
 from geography.models import AdministrativeUnit, Level
-
-MAX_AMOUNT = 10**15  # far above any support, below 2**53 for JSON
 
 
 def d(day: datetime.date) -> str:

@@ -14,8 +14,9 @@ from django.views.generic import ListView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_approve, policy_for
-from disbursement.forms import budget_year, scoped_units
 from ethnic_portal import clock
+from ethnic_portal.forms import budget_year, run_service, scoped_units
+from ethnic_portal.mixins import FilteredListMixin, WriterRequiredMixin
 from programs.models import BudgetYear
 
 from .. import selectors, services
@@ -23,7 +24,7 @@ from ..choices import ActivityKind, CaseType
 from ..filters import ActivityFilterSet
 from ..forms import ActivityForm, ReviewForm, ethnic_counts_text
 from ..models import CaseReview, ProgramActivity
-from .common import FilteredListMixin, ObjectMixin, WriterRequiredMixin, run_service
+from .common import ObjectMixin
 from .persons import _form_page
 
 _ACTIVITY_FIELDS = [

@@ -12,13 +12,15 @@ from django.views.generic import DetailView, ListView
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_write
 from ethnic_portal import clock
+from ethnic_portal.forms import run_service
+from ethnic_portal.mixins import FilteredListMixin, WriterRequiredMixin
 
 from .. import selectors, services
 from ..choices import FundingProgram, HouseholdSupportKind, PovertyStatus
 from ..filters import HouseholdFilterSet, HouseholdSupportFilterSet
 from ..forms import HouseholdForm, HouseholdSupportForm
 from ..models import Household, HouseholdSupport, HouseholdSupportKindRule, HouseholdSupportNorm
-from .common import FilteredListMixin, ObjectMixin, WriterRequiredMixin, run_service
+from .common import ObjectMixin
 from .persons import _form_page
 
 

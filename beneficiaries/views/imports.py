@@ -11,11 +11,11 @@ from django.views.generic import DetailView
 
 from accounts.mixins import ScopedViewMixin
 from ethnic_portal.excel_import import XLSX_CONTENT_TYPE, FileRefused, ImportStatus, apply_batch, record_preview
+from ethnic_portal.mixins import WriterRequiredMixin
 
 from ..excel import importers, templates
 from ..forms import ImportForm
 from ..models import ImportBatch, ImportKind
-from .common import WriterRequiredMixin
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

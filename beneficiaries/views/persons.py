@@ -12,8 +12,9 @@ from django.views.generic import DetailView, ListView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_write, policy_for
-from disbursement.forms import budget_year
 from ethnic_portal import clock
+from ethnic_portal.forms import budget_year, run_service
+from ethnic_portal.mixins import FilteredListMixin, ProvinceRequiredMixin, WriterRequiredMixin
 from programs.models import BudgetYear
 
 from .. import selectors, services
@@ -21,7 +22,7 @@ from ..choices import PersonStatus, SupportKind
 from ..filters import PersonFilterSet, SupportActivityFilterSet
 from ..forms import ParticipantsForm, PersonForm, SupportActivityForm, TetSeasonForm, TrainingCourseForm
 from ..models import PrestigiousPerson, SupportActivity, SupportNorm, TetSeason, TrainingCourse
-from .common import FilteredListMixin, ObjectMixin, ProvinceRequiredMixin, WriterRequiredMixin, run_service
+from .common import ObjectMixin
 
 FORM_TEMPLATE = "beneficiaries/form.html"
 
