@@ -194,6 +194,9 @@ class Progress:
     by_project: dict = field(default_factory=dict)  # (project code, capital_type) → Figures
     by_item: dict = field(default_factory=dict)  # (project code, subproject code or "", capital_type) → Figures
     by_subunit: dict = field(default_factory=dict)  # child unit → {capital_type: Figures}
+    # The finest grain, for the reports: (child unit pk or None for the unit's own capital, project code,
+    # sub-project code or "", capital_type, source, origin_year) → Figures. Sums to every dict above.
+    by_line: dict = field(default_factory=dict)
     total: Figures = field(default_factory=Figures)
     project_names: dict = field(default_factory=dict)
 
@@ -210,7 +213,7 @@ def progress_for_unit(*, user, unit: AdministrativeUnit, year: int, as_of: datet
     as_of = as_of or datetime.date(year, 12, 31)
     allocations = Allocation.objects.for_user(user).filter(year=year, unit__path__startswith=unit.path)
     carried = ExpressionWrapper(Q(origin_year__lt=F("year")), output_field=BooleanField())
-    keys = ["capital_type", "project__code", "subproject__code", "unit__path"]
+    keys = ["capital_type", "project__code", "subproject__code", "unit__path", "source", "origin_year"]
     allocated_rows = (
         allocations.annotate(carried=carried).values(*keys, "carried").annotate(total=Sum("amount")).order_by()
     )
@@ -244,6 +247,15 @@ def progress_for_unit(*, user, unit: AdministrativeUnit, year: int, as_of: datet
         ):
             setattr(figures, attr, getattr(figures, attr) + row["total"])
         child = _child_of(unit, row[f"{prefix}unit__path"], children)
+        line = (
+            child.pk if child else None,
+            *item[:2],
+            capital_type,
+            row[f"{prefix}source"],
+            row[f"{prefix}origin_year"],
+        )
+        figures = progress.by_line.setdefault(line, Figures())
+        setattr(figures, attr, getattr(figures, attr) + row["total"])
         if child is not None:
             bucket = subunits.setdefault(child.pk, {"unit": child, "types": {t: Figures() for t in CapitalType.values}})
             figures = bucket["types"][capital_type]

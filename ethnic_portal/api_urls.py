@@ -13,6 +13,7 @@ from beneficiaries.api import (
 from disbursement.api import AllocationViewSet, DisbursementViewSet, ProgressView
 from geography.api import UnitViewSet
 from programs.api import ProjectViewSet
+from reports.api import ReportJobViewSet
 
 router = DefaultRouter()
 router.register("units", UnitViewSet, basename="unit")
@@ -24,6 +25,7 @@ router.register("prestigious-persons", PrestigiousPersonViewSet, basename="prest
 router.register("support-activities", SupportActivityViewSet, basename="support-activity")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("household-supports", HouseholdSupportViewSet, basename="household-support")
+router.register("reports", ReportJobViewSet, basename="report")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "programs",
     "beneficiaries",
     "disbursement",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -200,7 +202,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Each province's current-period report, rebuilt at night as the province's system account (reports.services).
+    "reports-nightly-rebuild": {"task": "reports.report_nightly_rebuild_task", "schedule": crontab(hour=1, minute=30)},
+    # The reporting units late with a period whose deadline has passed, for the province's dashboard.
+    "reports-overdue-daily": {"task": "reports.overdue_compute_task", "schedule": crontab(hour=0, minute=20)},
+}
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -224,6 +231,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Report levels (province/district/commune) are a subset of unit levels: their own enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"ReportLevelEnum": "reports.models.ReportLevel"},
 }
 
 # --- Logging ----------------------------------------------------------------------------

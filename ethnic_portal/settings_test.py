@@ -15,7 +15,11 @@ from .settings import *  # noqa: E402,F403
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = tempfile.mkdtemp(prefix="ethnic_portal_test_media_")
+# A fresh folder per process; .ci/run gives the tests and the worker one folder (PORTAL_TEST_MEDIA_ROOT) so that a
+# test can open the file a worker wrote.
+MEDIA_ROOT = os.environ.get("PORTAL_TEST_MEDIA_ROOT", "").strip() or tempfile.mkdtemp(
+    prefix="ethnic_portal_test_media_"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,1 @@
+"""Excel writers of the reports: one module per official form, columns declared once in each."""
