@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.scope import ScopedQuerySet
+from ethnic_portal.excel_import import ImportStatus
 from programs.models import CapitalType
 
 
@@ -334,12 +335,6 @@ class PeriodEvent(models.Model):
 class ImportKind(models.TextChoices):
     ALLOCATIONS = "allocations", _("Phân bổ vốn")
     DISBURSEMENTS = "disbursements", _("Giải ngân")
-
-
-class ImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", _("Đã kiểm tra, chưa ghi")
-    REJECTED = "rejected", _("Có lỗi, không ghi")
-    APPLIED = "applied", _("Đã ghi")
 
 
 def import_upload_to(batch, filename):

@@ -5,12 +5,10 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db.models import F, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -18,11 +16,14 @@ from django.views.generic import DetailView, ListView, TemplateView
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_approve, can_submit, can_write
 from ethnic_portal import clock
+from ethnic_portal.excel_import import XLSX_CONTENT_TYPE, FileRefused, ImportStatus, apply_batch, record_preview
 from ethnic_portal.forms import budget_year, pk_value, run_service, scoped_units
 from ethnic_portal.mixins import FilteredListMixin, ProvinceRequiredMixin, WriterRequiredMixin
 from programs.models import BudgetYear, SubProject
 
 from . import selectors, services
+from .excel import importer as importers
+from .excel import templates
 from .filters import AllocationFilterSet, DisbursementFilterSet
 from .forms import (
     AdjustmentForm,
@@ -547,14 +548,9 @@ class ProgressView(LoginRequiredMixin, TemplateView):
 
 class ImportTemplateDownloadView(LoginRequiredMixin, View):
     def get(self, request, kind):
-        from .excel import templates
-
-        if kind not in templates.KINDS:
+        if kind not in ImportKind.values:
             raise Http404
-        content = templates.build_template(kind, user=request.user)
-        response = HttpResponse(
-            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
+        response = HttpResponse(templates.build(kind, user=request.user), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
         return response
 
@@ -575,9 +571,6 @@ class ImportView(LoginRequiredMixin, WriterRequiredMixin, View):
         return render(request, self.template_name, self._context(request, ImportForm()))
 
     def post(self, request):
-        from .excel.importer import FileRefused, run_import
-        from .models import ImportStatus
-
         form = ImportForm(request.POST, request.FILES)
         kind = request.POST.get("kind")
         if kind not in ImportKind.values:
@@ -588,21 +581,12 @@ class ImportView(LoginRequiredMixin, WriterRequiredMixin, View):
         if upload.size > MAX_UPLOAD_BYTES:
             form.add_error("file", _("Tệp lớn hơn 5 MB."))
             return render(request, self.template_name, self._context(request, form))
-        content = upload.read()
+        importer = importers.for_kind(kind, actor=request.user)
         try:
-            result = run_import(actor=request.user, kind=kind, content=content, dry_run=True)
+            batch = record_preview(ImportBatch, importer, upload_name=upload.name, content=upload.read())
         except FileRefused as refused:
             form.add_error("file", str(refused))
             return render(request, self.template_name, self._context(request, form))
-        batch = ImportBatch(
-            kind=kind,
-            original_name=upload.name[:255],
-            uploaded_by=request.user,
-            status=ImportStatus.PREVIEWED if result.ok else ImportStatus.REJECTED,
-            result=result.as_json(),
-        )
-        batch.file.save(upload.name, ContentFile(content), save=False)
-        batch.save()
         return redirect("disbursement:import_batch", pk=batch.pk)
 
 
@@ -616,26 +600,17 @@ class ImportConfirmView(ScopedViewMixin, WriterRequiredMixin, View):
     model = ImportBatch
 
     def post(self, request, pk):
-        from .excel.importer import FileRefused, run_import
-        from .models import ImportStatus
-
         batch = get_object_or_404(self.get_queryset(), pk=pk)
         if batch.uploaded_by_id != request.user.pk:
             raise PermissionDenied(_("Chỉ người tải tệp lên được xác nhận ghi."))
         if batch.status != ImportStatus.PREVIEWED:
             messages.error(request, _("Tệp này không ở trạng thái chờ ghi."))
             return redirect("disbursement:import_batch", pk=batch.pk)
-        with batch.file.open("rb") as handle:
-            content = handle.read()
         try:
-            result = run_import(actor=request.user, kind=batch.kind, content=content, dry_run=False)
+            result = apply_batch(batch, importers.for_kind(batch.kind, actor=request.user))
         except FileRefused as refused:
             messages.error(request, str(refused))
             return redirect("disbursement:import_batch", pk=batch.pk)
-        batch.result = result.as_json()
-        batch.status = ImportStatus.APPLIED if result.applied else ImportStatus.REJECTED
-        batch.applied_at = timezone.now() if result.applied else None
-        batch.save(update_fields=["result", "status", "applied_at"])
         if result.applied:
             messages.success(
                 request,

@@ -11,11 +11,12 @@ rows the same); the engine does the rest, the same way for every kind of data:
 3. **The cells**: converted by the column's kind (`text`, `int`, `money`, `date`, `choice`, `digits`) with a
    Vietnamese reason when they cannot be; text is Unicode NFC (Vietnamese letters typed decomposed are
    stored composed; nothing else about a name changes); formulas are refused (paste values); an empty row
-   between data rows is reported (trailing empty rows are ignored).
+   between data rows is reported (trailing empty rows are ignored); a value beyond the template's columns is
+   reported if the importer asks (`report_stray_cells`). A column may word a refusal its own way (`messages`).
 4. **The rows** (`run_import`): the importer's `prepare` reads what the rows will look up in a few queries;
    then one transaction for the file, a savepoint per row; a row that repeats an earlier row of the file
-   (the importer's `key`) is an error; the importer's `apply` calls the services
-   and answers "created" or "skipped" (already there: importing a file twice doubles nothing). A service's
+   (the importer's `key`) is an error, on the importer's `duplicate_column`; the importer's `apply` calls the
+   services and answers "created" or "skipped" (already there: importing a file twice doubles nothing). A service's
    ValidationError becomes errors on the row, on the column that holds the field. If any row is bad, or
    on a dry run, everything is rolled back: all or nothing.
 
@@ -41,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED = 100 * 1024 * 1024  # a zip bomb unpacks far beyond this
@@ -85,6 +87,8 @@ class Column:
     length: int | None = None  # `digits`: the number of digits
     empty: Any = ""
     as_text: bool = False  # the template formats the column as text (codes keep their leading zeros)
+    # The column's own wording of a refusal, by reason (see CELL_MESSAGES), formatted with %(what)s and %(value)s.
+    messages: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -117,6 +121,20 @@ class ImportResult:
 
 class CellError(ValueError):
     """A cell that cannot be converted; the message says why, in Vietnamese."""
+
+
+# Why a cell is refused, where a column may word it its own way (`Column.messages`).
+CELL_MESSAGES = {
+    "formula": gettext_lazy("Không chấp nhận công thức; hãy dán giá trị (Paste Values)."),
+    "not_integer": gettext_lazy("Phải là %(what)s (đang là “%(value)s”)."),
+    "fraction": gettext_lazy("Phải là %(what)s, không có phần thập phân."),  # a number cell such as 2024.5
+    "decimal_text": gettext_lazy("Phải là %(what)s, không có phần thập phân."),  # text such as “12,5”
+}
+
+
+def _refusal(column: Column, reason: str, **params) -> CellError:
+    message = (column.messages or {}).get(reason) or CELL_MESSAGES[reason]
+    return CellError(message % params if params else str(message))
 
 
 # --- The file ---------------------------------------------------------------------------------------
@@ -158,14 +176,14 @@ def is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _integer(value, *, what: str) -> int:
+def _integer(column: Column, value, *, what: str) -> int:
     if isinstance(value, bool):
         raise CellError(_("Phải là %(what)s.") % {"what": what})
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if not value.is_integer():
-            raise CellError(_("Phải là %(what)s, không có phần thập phân.") % {"what": what})
+            raise _refusal(column, "fraction", what=what, value=value)
         return int(value)
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", " ")
@@ -174,8 +192,8 @@ def _integer(value, *, what: str) -> int:
         if re.fullmatch(r"-?\d+", text):
             return int(text)
         if re.fullmatch(r"-?\d+[,.]\d+", text):
-            raise CellError(_("Phải là %(what)s, không có phần thập phân.") % {"what": what})
-    raise CellError(_("Phải là %(what)s (đang là “%(value)s”).") % {"what": what, "value": value})
+            raise _refusal(column, "decimal_text", what=what, value=value)
+    raise _refusal(column, "not_integer", what=what, value=value)
 
 
 def _date(value) -> datetime.date:
@@ -203,16 +221,16 @@ def _text(value) -> str:
 def convert(column: Column, value, data_type: str = ""):
     """A cell's value as the importer wants it, or CellError with the reason."""
     if data_type == "f" or (isinstance(value, str) and value.lstrip().startswith("=")):
-        raise CellError(_("Không chấp nhận công thức; hãy dán giá trị (Paste Values)."))
+        raise _refusal(column, "formula")
     if is_empty(value):
         if column.required:
             raise CellError(_("Không được để trống."))
         return column.empty
     kind = column.kind
     if kind == "int":
-        number = _integer(value, what=_("số nguyên"))
+        number = _integer(column, value, what=_("số nguyên"))
     elif kind == "money":
-        number = _integer(value, what=_("số nguyên đồng"))
+        number = _integer(column, value, what=_("số nguyên đồng"))
         minimum = 1 if column.min_value is None else column.min_value
         if number < minimum:
             raise CellError(_("Số tiền phải lớn hơn 0.") if minimum == 1 else _("Số tiền không được âm."))
@@ -285,9 +303,12 @@ def _check_header(header: list[str], columns: list[Column]) -> list[RowError]:
 
 
 def read_rows(
-    content: bytes, columns: list[Column], *, max_rows: int = MAX_ROWS, **limits
+    content: bytes, columns: list[Column], *, max_rows: int = MAX_ROWS, stray_cells: bool = False, **limits
 ) -> tuple[list[tuple[int, dict]], list[RowError]]:
-    """The data rows of the first sheet as (row number, {key: value}) and the errors of the header and cells."""
+    """The data rows of the first sheet as (row number, {key: value}) and the errors of the header and cells.
+
+    With `stray_cells`, a value to the right of the template's columns is an error on its row (otherwise it is
+    ignored), and a row that holds nothing else is not an empty row."""
     workbook = open_workbook(content, **limits)
     try:
         if not workbook.worksheets:
@@ -306,15 +327,27 @@ def read_rows(
         for number, cells in enumerate(rows, start=2):
             if number - 1 > max_rows:
                 raise FileRefused(_("Tệp có hơn %(n)s dòng dữ liệu: hãy chia thành nhiều tệp.") % {"n": max_rows})
-            cells = tuple(cells)[:width]
+            cells = tuple(cells)
+            stray = [cell for cell in cells[width:] if not is_empty(cell.value)] if stray_cells else []
+            cells = cells[:width]
             values_in = [cell.value for cell in cells] + [None] * (width - len(cells))
             types_in = [getattr(cell, "data_type", "") for cell in cells] + [""] * (width - len(cells))
-            if all(is_empty(value) for value in values_in):
+            if all(is_empty(value) for value in values_in) and not stray:
                 pending_empty.append(number)
                 continue
             for empty in pending_empty:
                 errors.append(RowError(empty, "", _("Dòng trống giữa các dòng dữ liệu: xóa dòng này.")))
             pending_empty = []
+            for cell in stray:
+                letter = get_column_letter(cell.column)
+                errors.append(
+                    RowError(
+                        number,
+                        _("Cột %(letter)s") % {"letter": letter},
+                        _("Ô %(cell)s nằm ngoài các cột của mẫu: xóa hoặc chép vào đúng cột.")
+                        % {"cell": f"{letter}{number}"},
+                    )
+                )
             values = {}
             for column, value, data_type in zip(columns, values_in, types_in, strict=True):
                 try:
@@ -343,6 +376,13 @@ class Importer:
     row_savepoint: bool = True
     # A service's field name → the column key that holds it, where they differ.
     field_columns: Mapping[str, str] = {}
+    # A row that repeats an earlier one (same `key`) is reported on this column (a key; "": the whole row).
+    duplicate_column: str = ""
+    duplicate_message: str = gettext_lazy("Trùng với dòng %(row)s của tệp.")
+    # A refusal of the actor's rights (PermissionDenied) is reported on this column ("": the whole row).
+    permission_column: str = ""
+    # A value to the right of the template's columns is reported rather than ignored.
+    report_stray_cells: bool = False
 
     def __init__(self, actor):
         self.actor = actor
@@ -389,7 +429,7 @@ class _Rollback(Exception):
 def run_import(importer: Importer, *, content: bytes, dry_run: bool, **limits) -> ImportResult:
     """Check (dry run) or write a file through `importer`. Raises FileRefused when the file as a whole is unreadable."""
     result = ImportResult(kind=importer.kind)
-    rows, errors = read_rows(content, importer.columns, **limits)
+    rows, errors = read_rows(content, importer.columns, stray_cells=importer.report_stray_cells, **limits)
     result.rows = len(rows)
     result.errors.extend(errors)
     bad_rows = {error.row for error in errors}
@@ -407,7 +447,11 @@ def run_import(importer: Importer, *, content: bytes, dry_run: bool, **limits) -
                 if key is not None:
                     if key in seen:
                         result.errors.append(
-                            RowError(row, "", _("Trùng với dòng %(row)s của tệp.") % {"row": seen[key]})
+                            RowError(
+                                row,
+                                importer.header_of(importer.duplicate_column),
+                                importer.duplicate_message % {"row": seen[key]},
+                            )
                         )
                         continue
                     seen[key] = row
@@ -421,7 +465,7 @@ def run_import(importer: Importer, *, content: bytes, dry_run: bool, **limits) -
                     result.errors.extend(errors_from(error, row, importer.header_of))
                     continue
                 except PermissionDenied as error:
-                    result.errors.append(RowError(row, "", str(error)))
+                    result.errors.append(RowError(row, importer.header_of(importer.permission_column), str(error)))
                     continue
                 if action == "created":
                     result.created += 1
@@ -494,15 +538,15 @@ def build_template(
     columns: list[Column],
     *,
     note: str = "",
-    reference_sheets: Iterable[tuple[str, list[str], Iterable[list]]] = (),
+    reference_sheets: Iterable[tuple] = (),
     formatted_rows: int = 1000,
 ) -> bytes:
     """The template an officer downloads: the headers in row 1, drop-down lists for choices, number and
     date formats, text format for codes (so 061 keeps its zero), a guide sheet, and optional reference
-    sheets (title, headers, rows) such as the codes of the units or groups the officer may use."""
+    sheets (title, headers, rows[, {header: number format}]) such as the codes of the units or groups the
+    officer may use."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = Workbook()
@@ -548,11 +592,14 @@ def build_template(
     for letter, width in (("A", 28), ("B", 10), ("C", 80)):
         guide.column_dimensions[letter].width = width
 
-    for title, headers, rows in reference_sheets:
+    for title, headers, rows, *formats in reference_sheets:
         reference = workbook.create_sheet(title[:31])
         reference.append(headers)
+        number_formats = {headers.index(header) + 1: fmt for header, fmt in (formats[0] if formats else {}).items()}
         for values in rows:
             reference.append(list(values))
+            for index, number_format in number_formats.items():
+                reference.cell(row=reference.max_row, column=index).number_format = number_format
         for index in range(1, len(headers) + 1):
             reference.column_dimensions[get_column_letter(index)].width = 22
     buffer = io.BytesIO()
