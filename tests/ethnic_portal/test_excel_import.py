@@ -70,3 +70,41 @@ def test_a_dry_run_writes_nothing_and_a_batch_keeps_the_file_and_result(db, prov
     batch = record_preview(ImportBatch, TwoWrites(province_user), upload_name="thu.xlsx", content=workbook([[3001, 0]]))
     assert (batch.status, batch.result["created"], batch.result["ok"]) == ("previewed", 1, True)
     assert not TetHoliday.objects.filter(year__gte=3000).exists()
+
+
+class Strict(TwoWrites):
+    """An importer that words refusals its own way, reports stray cells and names the column of a duplicate."""
+
+    columns = [
+        Column(
+            "year",
+            "Năm",
+            "int",
+            messages={"fraction": "Năm %(value)s không phải số nguyên.", "formula": "Bỏ công thức."},
+        ),
+        Column("fail", "Lỗi", "int", required=False, empty=0),
+    ]
+    report_stray_cells = True
+    duplicate_column = "year"
+    duplicate_message = "Năm này đã có ở dòng %(row)s."
+
+
+def test_an_importer_may_word_refusals_report_stray_cells_and_name_the_column_of_a_duplicate(db):
+    content = workbook([[3001.5, 0], ["=A1", 0], [3002, 0, "lạc"], [None, None, "chỉ ô lạc"], [3003, 0], [3003, 0]])
+    result = run_import(Strict(), content=content, dry_run=True)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "Năm", "Năm 3001.5 không phải số nguyên."),
+        (3, "Năm", "Bỏ công thức."),
+        (4, "Cột C", "Ô C4 nằm ngoài các cột của mẫu: xóa hoặc chép vào đúng cột."),
+        (5, "Cột C", "Ô C5 nằm ngoài các cột của mẫu: xóa hoặc chép vào đúng cột."),
+        (5, "Năm", "Không được để trống."),
+        (7, "Năm", "Năm này đã có ở dòng 6."),
+    ]
+    # Without them: the engine's wording, stray cells ignored (row 5 is then empty), a duplicate on the whole row.
+    result = run_import(TwoWrites(), content=content, dry_run=True)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "Năm", "Phải là số nguyên, không có phần thập phân."),
+        (3, "Năm", "Không chấp nhận công thức; hãy dán giá trị (Paste Values)."),
+        (5, "", "Dòng trống giữa các dòng dữ liệu: xóa dòng này."),
+        (7, "", "Trùng với dòng 6 của tệp."),
+    ]
