@@ -363,3 +363,6 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.original_name}"
+
+    def get_absolute_url(self):
+        return reverse("disbursement:import_batch", args=[self.pk])

@@ -4,9 +4,9 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,8 +15,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_approve, can_submit, can_write
-from ethnic_portal import clock
-from ethnic_portal.excel_import import XLSX_CONTENT_TYPE, FileRefused, ImportStatus, apply_batch, record_preview
+from ethnic_portal import clock, import_views
+from ethnic_portal.excel_import import MAX_BYTES, FileRefused, record_preview
 from ethnic_portal.forms import budget_year, pk_value, run_service, scoped_units
 from ethnic_portal.mixins import FilteredListMixin, ProvinceRequiredMixin, WriterRequiredMixin
 from programs.models import BudgetYear, SubProject
@@ -24,6 +24,7 @@ from programs.models import BudgetYear, SubProject
 from . import selectors, services
 from .excel import importer as importers
 from .excel import templates
+from .excel.importer import IMPORTERS
 from .filters import AllocationFilterSet, DisbursementFilterSet
 from .forms import (
     AdjustmentForm,
@@ -37,9 +38,6 @@ from .forms import (
     unit_choices,
 )
 from .models import Allocation, Disbursement, ImportBatch, ImportKind, Period, PeriodKind, PeriodStatus
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
 
 # --- Allocations -------------------------------------------------------------------------------
 
@@ -546,13 +544,12 @@ class ProgressView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class ImportTemplateDownloadView(LoginRequiredMixin, View):
-    def get(self, request, kind):
-        if kind not in ImportKind.values:
-            raise Http404
-        response = HttpResponse(templates.build(kind, user=request.user), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
-        return response
+class ImportTemplateDownloadView(import_views.ImportTemplateView):
+    model = ImportBatch
+    importers = IMPORTERS
+
+    def build(self, kind, *, user):
+        return templates.build(kind, user=user)
 
 
 # --- Excel import ----------------------------------------------------------------------------------
@@ -578,7 +575,7 @@ class ImportView(LoginRequiredMixin, WriterRequiredMixin, View):
         if not form.is_valid():
             return render(request, self.template_name, self._context(request, form))
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > MAX_BYTES:
             form.add_error("file", _("Tệp lớn hơn 5 MB."))
             return render(request, self.template_name, self._context(request, form))
         importer = importers.for_kind(kind, actor=request.user)
@@ -587,7 +584,7 @@ class ImportView(LoginRequiredMixin, WriterRequiredMixin, View):
         except FileRefused as refused:
             form.add_error("file", str(refused))
             return render(request, self.template_name, self._context(request, form))
-        return redirect("disbursement:import_batch", pk=batch.pk)
+        return redirect(batch)
 
 
 class ImportBatchView(ScopedViewMixin, DetailView):
@@ -596,26 +593,6 @@ class ImportBatchView(ScopedViewMixin, DetailView):
     context_object_name = "batch"
 
 
-class ImportConfirmView(ScopedViewMixin, WriterRequiredMixin, View):
+class ImportConfirmView(import_views.ImportConfirmView):
     model = ImportBatch
-
-    def post(self, request, pk):
-        batch = get_object_or_404(self.get_queryset(), pk=pk)
-        if batch.uploaded_by_id != request.user.pk:
-            raise PermissionDenied(_("Chỉ người tải tệp lên được xác nhận ghi."))
-        if batch.status != ImportStatus.PREVIEWED:
-            messages.error(request, _("Tệp này không ở trạng thái chờ ghi."))
-            return redirect("disbursement:import_batch", pk=batch.pk)
-        try:
-            result = apply_batch(batch, importers.for_kind(batch.kind, actor=request.user))
-        except FileRefused as refused:
-            messages.error(request, str(refused))
-            return redirect("disbursement:import_batch", pk=batch.pk)
-        if result.applied:
-            messages.success(
-                request,
-                _("Đã ghi %(n)s dòng mới, bỏ qua %(s)s dòng đã có.") % {"n": result.created, "s": result.skipped},
-            )
-        else:
-            messages.error(request, _("Số liệu đã thay đổi từ lúc kiểm tra: có dòng lỗi nên không ghi gì."))
-        return redirect("disbursement:import_batch", pk=batch.pk)
+    importers = IMPORTERS

@@ -1,23 +1,20 @@
 """Excel import of prestigious persons, their support, households and theirs: template, upload (checked,
 previewed), confirm. Built on the generic engine ethnic_portal/excel_import.py."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView
 
 from accounts.mixins import ScopedViewMixin
-from ethnic_portal.excel_import import XLSX_CONTENT_TYPE, FileRefused, ImportStatus, apply_batch, record_preview
+from ethnic_portal import import_views
+from ethnic_portal.excel_import import MAX_BYTES, FileRefused, record_preview
 from ethnic_portal.mixins import WriterRequiredMixin
 
 from ..excel import importers, templates
+from ..excel.importers import IMPORTERS
 from ..forms import ImportForm
 from ..models import ImportBatch, ImportKind
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class ImportView(ScopedViewMixin, WriterRequiredMixin, View):
@@ -38,7 +35,7 @@ class ImportView(ScopedViewMixin, WriterRequiredMixin, View):
         if not form.is_valid():
             return self._page(request, form)
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        if upload.size > MAX_BYTES:
             form.add_error("file", _("Tệp lớn hơn 5 MB."))
             return self._page(request, form)
         importer = importers.for_kind(form.cleaned_data["kind"], actor=request.user)
@@ -56,41 +53,16 @@ class ImportBatchView(ScopedViewMixin, DetailView):
     context_object_name = "batch"
 
 
-class ImportConfirmView(ScopedViewMixin, WriterRequiredMixin, View):
+class ImportConfirmView(import_views.ImportConfirmView):
     model = ImportBatch
-
-    def post(self, request, pk):
-        batch = self.get_queryset().filter(pk=pk).first()
-        if batch is None:
-            raise Http404
-        if batch.uploaded_by_id != request.user.pk:
-            raise PermissionDenied(_("Chỉ người tải tệp lên được xác nhận ghi."))
-        if batch.status != ImportStatus.PREVIEWED:
-            messages.error(request, _("Tệp này không ở trạng thái chờ ghi."))
-            return redirect(batch)
-        try:
-            result = apply_batch(batch, importers.for_kind(batch.kind, actor=request.user))
-        except FileRefused as refused:
-            messages.error(request, str(refused))
-            return redirect(batch)
-        if result.applied:
-            messages.success(
-                request,
-                _("Đã ghi %(n)s dòng mới, bỏ qua %(s)s dòng đã có.") % {"n": result.created, "s": result.skipped},
-            )
-        else:
-            messages.error(request, _("Số liệu đã thay đổi từ lúc kiểm tra: có dòng lỗi nên không ghi gì."))
-        return redirect(batch)
+    importers = IMPORTERS
 
 
-class ImportTemplateView(ScopedViewMixin, View):
+class ImportTemplateView(import_views.ImportTemplateView):
     """The template of a kind, with the codes the officer may use (their units, the ethnic groups…)."""
 
     model = ImportBatch
+    importers = IMPORTERS
 
-    def get(self, request, kind):
-        if kind not in ImportKind.values:
-            raise Http404
-        response = HttpResponse(templates.build(kind, user=request.user), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="mau-nhap-{kind}.xlsx"'
-        return response
+    def build(self, kind, *, user):
+        return templates.build(kind, user=user)
