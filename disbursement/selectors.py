@@ -9,7 +9,18 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from ethnic_portal.formatting import compute_rate
@@ -302,3 +313,45 @@ def period_kind_for(day: datetime.date) -> str:
 def latest_year(*, user) -> int | None:
     """The latest budget year with capital in the user's scope (the home page links its progress)."""
     return Allocation.objects.for_user(user).order_by("-year").values_list("year", flat=True).first()
+
+
+# --- The dashboards ----------------------------------------------------------------------------
+
+
+def monthly_plan_vs_actual(*, user, unit: AdministrativeUnit, year: int) -> list[MonthRow]:
+    """Plan against actual month by month for all capital of `unit` (and below) in `year`: two aggregates."""
+    from django.db.models.functions import ExtractMonth
+
+    allocations = Allocation.objects.for_user(user).filter(year=year, unit__path__startswith=unit.path)
+    planned = dict(
+        PlanLine.objects.filter(allocation__in=allocations.values("pk"))
+        .values_list("month")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    actual = dict(
+        Disbursement.objects.filter(allocation__in=allocations.values("pk"), date__year=year)
+        .annotate(month=ExtractMonth("date"))
+        .values_list("month")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    rows, plan_sum, actual_sum = [], 0, 0
+    for month in range(1, 13):
+        plan_sum += planned.get(month) or 0
+        actual_sum += actual.get(month) or 0
+        rows.append(MonthRow(month, planned.get(month) or 0, actual.get(month) or 0, plan_sum, actual_sum))
+    return rows
+
+
+def entry_activity(*, user, unit: AdministrativeUnit, year: int, start: datetime.date, end: datetime.date) -> dict:
+    """Per unit path below `unit`: allocations of `year`, and how many have a disbursement dated in [start, end]."""
+    allocations = Allocation.objects.for_user(user).filter(year=year, unit__path__startswith=unit.path)
+    counts = dict(allocations.values_list("unit__path").annotate(n=Count("pk")).order_by())
+    active = dict(
+        allocations.filter(disbursements__date__gte=start, disbursements__date__lte=end)
+        .values_list("unit__path")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    )
+    return {"allocations": counts, "active": active}

@@ -11,7 +11,8 @@ from disbursement import selectors as ledger_selectors
 from geography import selectors as geography_selectors
 from programs import selectors as program_selectors
 
-from . import health
+from . import clock, health
+from .dashboard import dashboard
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -35,6 +36,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["latest_year"] = ledger_selectors.latest_year(user=user) or today.year
         if policy.approves:
             context["pending"] = ledger_selectors.pending_submissions(user=user).count()
+        if policy.reads_program_data and user.unit_id:
+            context["dash"] = dashboard(user=user, today=clock.today())
         return context
 
 
