@@ -58,10 +58,21 @@ class BootstrapFormMixin:
     def full_clean(self):
         super().full_clean()
         for name in self.errors:
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
+            self._mark_invalid(name)
+
+    def add_error(self, field, error):
+        # A service's refusal arrives after full_clean (run_service): mark its field too, or the message stays hidden.
+        super().add_error(field, error)
+        if hasattr(self, "cleaned_data"):
+            for name in list(self.errors):
+                self._mark_invalid(name)
+
+    def _mark_invalid(self, name):
+        if name in self.fields:
+            attrs = self.fields[name].widget.attrs
+            if "is-invalid" not in attrs.get("class", "").split():
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-                attrs["aria-describedby"] = f"id_{name}-error"
+            attrs["aria-describedby"] = f"id_{name}-error"
 
 
 class PkModelChoiceField(forms.ModelChoiceField):
