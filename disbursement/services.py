@@ -36,14 +36,6 @@ from .models import (
 )
 
 
-def today() -> datetime.date:
-    """The ledger's clock is the portal's: `ethnic_portal.clock` (a backfill runs `with clock.as_of(day):`).
-
-    The name stays, and the ledger's rules ask it, because tests/reports/conftest.py (being written) still
-    patches `disbursement.services.today`; once it patches `ethnic_portal.clock`, call `clock.today()` here."""
-    return clock.today()
-
-
 def _d(day: datetime.date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -124,7 +116,7 @@ def check_period_open(*, unit: AdministrativeUnit, year: int, day: datetime.date
     if reporter_pk is None:
         return
     reporter_name = next(name for pk, _level, name, _parent in _chain(unit) if pk == reporter_pk)
-    now = today()
+    now = clock.today()
     setting = year_setting(_province_pk(unit), year)
     kinds = _covering_kinds(day, year)
     periods = {
@@ -242,7 +234,7 @@ def _validate_allocation(
         add("decision_no", _("Phải nhập số quyết định giao vốn."))
     if not isinstance(decision_date, datetime.date):
         add("decision_date", _("Phải nhập ngày quyết định."))
-    elif decision_date > today():
+    elif decision_date > clock.today():
         add("decision_date", _("Ngày quyết định không được sau hôm nay."))
     if not (decision_body or "").strip():
         add("decision_body", _("Phải nhập cơ quan ban hành quyết định."))
@@ -433,7 +425,7 @@ def allocation_adjust(
             _("Quyết định điều chỉnh phải sau quyết định giao vốn (%(date)s).")
             % {"date": _d(allocation.decision_date)},
         )
-    elif decision_date > today():
+    elif decision_date > clock.today():
         add("decision_date", _("Ngày quyết định không được sau hôm nay."))
     if not (decision_body or "").strip():
         add("decision_body", _("Phải nhập cơ quan ban hành quyết định."))
@@ -508,7 +500,7 @@ def _validate_disbursement(*, allocation: Allocation, date, amount, voucher_no, 
         add("date", _("Phải nhập ngày giải ngân."))
     else:
         start, end = disbursement_window(allocation)
-        if date > today():
+        if date > clock.today():
             add("date", _("Ngày giải ngân không được sau hôm nay."))
         elif not (start <= date <= end):
             if allocation.is_carried_over:
