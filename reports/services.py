@@ -17,6 +17,7 @@ import logging
 import os
 import subprocess
 import tempfile
+import time
 import tomllib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -208,10 +209,25 @@ def report_request(*, actor, level, unit, year, period, scheduled: bool = False)
         active.joined = True
         return active
     job.joined = False
+    transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    """Hand the build to Celery after the commit. If the broker cannot be reached (or, in-process, the task fails
+    in a way the build did not catch), the job is failed with the reason rather than left queued for ever, and the
+    request that asked for it still answers."""
     from .tasks import report_build_task
 
-    transaction.on_commit(lambda: report_build_task.delay(job.pk))
-    return job
+    try:
+        report_build_task.delay(job_id)
+    except Exception as error:
+        logger.exception("report %s could not be handed to Celery", job_id)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            message = _("Lỗi khi tạo báo cáo (%(error)s). Hãy tạo lại; nếu vẫn lỗi, báo quản trị hệ thống.")
+        else:
+            message = _("Không gửi được yêu cầu tới hàng đợi tác vụ (%(error)s). Hãy thử lại sau ít phút.")
+        _fail(job_id, message % {"error": type(error).__name__})
 
 
 def report_regenerate(*, actor, job: ReportJob) -> ReportJob:
@@ -524,10 +540,28 @@ def _provinces_with_capital(year: int):
     return [p for p in provinces.order_by("path") if any(path.startswith(p.path) for path in paths)]
 
 
+def _clean_temp_files(older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:
+    """Remove the temporary files of builds that were killed while writing (a finished build moves or removes its
+    own). Only files well older than any running build."""
+    storage = _storage()
+    if not isinstance(storage, FileSystemStorage):
+        return 0
+    folder = Path(storage.path(f"{REPORTS_DIR}/tmp"))
+    limit = time.time() - older_than.total_seconds()
+    removed = 0
+    for path in folder.glob("report-*.xlsx.part") if folder.is_dir() else []:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+    return removed
+
+
 def nightly_rebuild(*, today: datetime.date | None = None) -> list[ReportJob]:
     """Rebuild each province's current-period reports (province level) as the province's system actor."""
     today = today or timezone.localdate()
     _expire_stale(ReportJob.objects.unscoped_for_system())
+    _clean_temp_files()
     jobs = []
     for province in AdministrativeUnit.objects.filter(level=Level.PROVINCE).valid_on(today).order_by("path"):
         for year, period in current_periods(province, today):

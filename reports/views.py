@@ -137,6 +137,13 @@ class ReportRowView(ReportsRoleMixin, ScopedViewMixin, DetailView):
         context["detail"] = self.request.GET.get("detail") == "1"
         return context
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context["detail"] and self.request.headers.get("HX-Request") and not self.object.is_active:
+            # The report's own page polled until now: reload it whole, with the snapshot's details and the diff.
+            response["HX-Refresh"] = "true"
+        return response
+
 
 class ReportDownloadView(ReportsRoleMixin, ScopedViewMixin, View):
     """The .xlsx of a finished report, recorded in the download audit. Not finished: 409 and the reason."""

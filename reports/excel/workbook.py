@@ -47,13 +47,32 @@ def snapshot(built: list[tuple]) -> dict:
         forms[form.FORM_NO] = {
             "title": spec.title,
             "columns": {k: v for k, v in columns.items() if k not in ("stt", "name")},
-            "rows": {row.key: _row(row) for row in rows},
+            "rows": {row.key: _row(row, path) for row, path in _with_parents(rows)},
         }
     return {"version": SNAPSHOT_VERSION, "forms": forms}
 
 
-def _row(row: Row) -> dict:
-    label = f"{row.stt}. {row.label}" if row.stt else row.label
+LEVELS = {"total": 0, "group": 1, "item": 2, "sub": 3, "detail": 4}
+
+
+def _title(row: Row, limit: int | None = None) -> str:
+    label = row.label if limit is None or len(row.label) <= limit else row.label[: limit - 1] + "…"
+    return f"{row.stt}. {label}" if row.stt else label
+
+
+def _with_parents(rows: list[Row]):
+    """Each row with the rows above it in the tree (not the total), so that "1. Vốn đầu tư phát triển" of the
+    diff says which section it belongs to."""
+    stack: list[Row] = []
+    for row in rows:
+        while stack and LEVELS[stack[-1].level] >= LEVELS[row.level]:
+            stack.pop()
+        yield row, [parent for parent in stack if parent.level != "total"]
+        stack.append(row)
+
+
+def _row(row: Row, parents: list[Row]) -> dict:
+    label = " › ".join([*(_title(p, 40) for p in parents), _title(row)])
     return {"label": label, "values": {k: _plain(v) for k, v in row.values.items() if v is not None and k != "note"}}
 
 

@@ -80,6 +80,24 @@ def test_a_request_queues_a_job_that_the_task_builds_after_commit(
     assert job.approvals == [{"unit": "061", "name": "Huyện Ba Bể", "status": "open", "label": "Đang nhập"}]
 
 
+def test_an_unreachable_broker_fails_the_job_instead_of_the_request(
+    small_ledger, district_user, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    def unreachable(job_id):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(report_build_task, "delay", unreachable)
+    monkeypatch.setattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = request(district_user)
+    job.refresh_from_db()
+    assert job.status == ReportStatus.FAILED
+    assert "Không gửi được yêu cầu tới hàng đợi tác vụ (OperationalError)" in job.error
+    assert request(district_user).pk != job.pk  # a new request is not joined to the failed one
+
+
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
@@ -350,7 +368,7 @@ def test_province_staff_set_the_threshold_and_the_report_lists_units_under_it(sm
     job = build(province_user, level="province", code="06")
     rows = job.figures["forms"]["06"]["rows"]
     # Ba Bể's investment: 350.000.001 of 1.500.000.123 = 23,3% (above 20,5%); Chợ Đồn's recurrent: 0% by 30/06.
-    assert [r["label"] for r in rows.values()] == ["TỔNG SỐ", "1. Huyện Chợ Đồn", "a. Vốn sự nghiệp"]
+    assert [r["label"] for r in rows.values()] == ["TỔNG SỐ", "1. Huyện Chợ Đồn", "1. Huyện Chợ Đồn › a. Vốn sự nghiệp"]
 
 
 # --- Scheduled jobs ---------------------------------------------------------------------------------------
@@ -372,6 +390,23 @@ def test_the_nightly_rebuild_requests_each_province_report_as_its_system_account
         assert job.requested_by.role == "leader"
         assert not job.requested_by.has_usable_password()
     assert services.nightly_rebuild(today=datetime.date(2024, 10, 1))[0].period == "year"
+
+
+def test_the_nightly_run_removes_temporary_files_of_killed_builds(settings, reference_data):
+    import os
+    import time
+    from pathlib import Path
+
+    folder = Path(settings.MEDIA_ROOT, "reports", "tmp")
+    folder.mkdir(parents=True, exist_ok=True)
+    old, fresh = folder / "report-old.xlsx.part", folder / "report-fresh.xlsx.part"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    services.nightly_rebuild(today=datetime.date(2030, 7, 1))
+    assert not old.exists()
+    assert fresh.exists()  # possibly a build still writing
 
 
 def test_units_late_with_a_period_are_listed_daily(small_ledger, province_user, district_user, other_district_user):

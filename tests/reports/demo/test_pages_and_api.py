@@ -165,6 +165,8 @@ def test_a_district_officer_requests_from_the_page_and_watches_it(jobs, client_a
     row = client.get(f"/reports/{job.pk}/row/").content.decode()
     assert "hx-get" not in row  # done: the returned row stops the polling
     assert f"/reports/{job.pk}/download/" in row
+    finished = client.get(f"/reports/{job.pk}/row/?detail=1", headers={"HX-Request": "true"})
+    assert finished["HX-Refresh"] == "true"  # the report's own page reloads to show the snapshot
     assert "<script" not in client.get(f"/reports/{job.pk}/").content.decode().split("</main>")[0]
 
 
