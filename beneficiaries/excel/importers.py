@@ -15,7 +15,8 @@ from ethnic_portal.excel_import import Importer
 from ethnic_portal.formatting import format_vnd
 from ethnic_portal.forms import scoped_units
 from geography.models import Level
-from programs.models import BudgetYear, Project, SubProject
+from programs.models import SubProject
+from programs.selectors import project_by_code
 
 from .. import services
 from ..models import EthnicGroup, Household, HouseholdSupport, ImportKind, PrestigiousPerson, SupportActivity
@@ -76,9 +77,7 @@ class _Lookups:
             return None
         key = ("project", clean_text(code), year)
         if key not in self.projects:
-            program = BudgetYear.objects.filter(year=year).values_list("program_id", flat=True).first()
-            rows = Project.objects.filter(code=clean_text(code))
-            self.projects[key] = rows.filter(program_id=program).first() or rows.first()
+            self.projects[key] = project_by_code(clean_text(code), year=year)
         if self.projects[key] is None:
             raise ValidationError({"project": _("Không có dự án mã “%(code)s”.") % {"code": code}})
         return self.projects[key]

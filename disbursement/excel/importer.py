@@ -17,7 +17,8 @@ from ethnic_portal.excel_import import Importer, ImportResult
 from ethnic_portal.formatting import format_vnd
 from ethnic_portal.forms import scoped_units
 from geography.models import AdministrativeUnit
-from programs.models import BudgetYear, Project, SubProject
+from programs.models import SubProject
+from programs.selectors import project_by_code
 
 from .. import services
 from ..models import Allocation, Disbursement, ImportKind
@@ -109,9 +110,7 @@ class _LedgerImporter(Importer):
     def _project(self, code: str, origin_year: int | None):
         key = ("project", code, origin_year)
         if key not in self.cache:
-            projects = Project.objects.filter(code=code)
-            program = BudgetYear.objects.filter(year=origin_year).values_list("program_id", flat=True).first()
-            self.cache[key] = projects.filter(program_id=program).first() or projects.first()
+            self.cache[key] = project_by_code(code, year=origin_year)
         return self.cache[key]
 
     def _subproject(self, project, code: str):
