@@ -52,11 +52,11 @@ def test_district_records_province_sees_and_approves(page, screenshot, ledger):
     _switch_to(page, "tinh.backan")
     figure = page.locator('[data-figure="disbursed-investment"]')
     assert figure.inner_text() == ty(100_000_000, "3")
-    screenshot("dashboard-province-before")
+    screenshot("e2e-province-before")
 
     _switch_to(page, "huyen.babe")
     assert page.get_by_role("heading", name="Việc còn phải nhập và gửi").is_visible()
-    screenshot("dashboard-district")
+    screenshot("e2e-district-home")
     page.goto(page.base_url + f"/ledger/allocations/{ledger['allocation'].pk}/")
     page.get_by_label("Ngày giải ngân").fill("2024-07-10")
     page.get_by_label("Số tiền giải ngân (đồng)").fill("2000000000")
@@ -88,7 +88,7 @@ def test_district_records_province_sees_and_approves(page, screenshot, ledger):
 def test_leadership_downloads_the_excel_report(page, screenshot, ledger, tmp_path):
     _switch_to(page, "lanhdao.backan")
     assert page.get_by_role("heading", name="Báo cáo mới nhất").is_visible()
-    screenshot("dashboard-leader-empty")
+    screenshot("e2e-leader-before-report")
     page.goto(page.base_url + "/reports/")
     page.get_by_label("Năm").first.select_option("2024")
     page.get_by_role("button", name="Tạo báo cáo").click()
@@ -105,4 +105,4 @@ def test_leadership_downloads_the_excel_report(page, screenshot, ledger, tmp_pat
     assert workbook.sheetnames
     text = " ".join(str(c) for ws in workbook for row in ws.iter_rows(values_only=True) for c in row if c)
     assert "Bắc Kạn" in text
-    screenshot("dashboard-leader")
+    screenshot("e2e-leader-after-report")
