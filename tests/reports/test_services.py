@@ -2,7 +2,10 @@
 downloads, the threshold, the scheduled jobs. The demo-based tests are in tests/reports/demo."""
 
 import datetime
+import os
+import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -89,7 +92,7 @@ def test_an_unreachable_broker_fails_the_job_instead_of_the_request(
         raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(report_build_task, "delay", unreachable)
-    monkeypatch.setattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker (pytest-django restores it)
     with django_capture_on_commit_callbacks(execute=True):
         job = request(district_user)
     job.refresh_from_db()
@@ -202,7 +205,11 @@ def test_the_snapshot_holds_what_the_sheets_show(small_ledger, district_user):
 def test_a_failing_build_fails_the_job_with_its_reason_and_leaves_no_file(
     small_ledger, district_user, monkeypatch, settings
 ):
-    def broken(*args, **kwargs):
+    written = []
+
+    def broken(data, built, path, **kwargs):
+        Path(path).write_bytes(b"PK half a workbook")  # killed halfway through writing
+        written.append(path)
         raise ValueError("boom")
 
     monkeypatch.setattr(workbook, "write", broken)
@@ -211,10 +218,9 @@ def test_a_failing_build_fails_the_job_with_its_reason_and_leaves_no_file(
     assert "Lỗi khi tạo báo cáo (ValueError)" in job.error
     assert not job.file
     assert not job.checksum
-    from pathlib import Path
-
-    leftovers = list(Path(settings.MEDIA_ROOT, "reports").rglob("*.part"))
-    assert leftovers == []
+    assert written
+    assert written[0].endswith(".xlsx.part")
+    assert not Path(written[0]).exists()  # the half-written temporary file is gone
 
 
 def test_a_run_taken_over_by_a_redelivered_task_finishes_nothing(small_ledger, district_user, monkeypatch):
@@ -393,10 +399,6 @@ def test_the_nightly_rebuild_requests_each_province_report_as_its_system_account
 
 
 def test_the_nightly_run_removes_temporary_files_of_killed_builds(settings, reference_data):
-    import os
-    import time
-    from pathlib import Path
-
     folder = Path(settings.MEDIA_ROOT, "reports", "tmp")
     folder.mkdir(parents=True, exist_ok=True)
     old, fresh = folder / "report-old.xlsx.part", folder / "report-fresh.xlsx.part"
@@ -404,9 +406,13 @@ def test_the_nightly_run_removes_temporary_files_of_killed_builds(settings, refe
     fresh.write_bytes(b"half")
     two_days_ago = time.time() - 2 * 86400
     os.utime(old, (two_days_ago, two_days_ago))
-    services.nightly_rebuild(today=datetime.date(2030, 7, 1))
-    assert not old.exists()
-    assert fresh.exists()  # possibly a build still writing
+    try:
+        services.nightly_rebuild(today=datetime.date(2030, 7, 1))
+        assert not old.exists()
+        assert fresh.exists()  # possibly a build still writing
+    finally:
+        fresh.unlink(missing_ok=True)
+        old.unlink(missing_ok=True)
 
 
 def test_units_late_with_a_period_are_listed_daily(small_ledger, province_user, district_user, other_district_user):
