@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run serve setup-data test test-ci lint fmt check messages worker beat web up down clean
+.PHONY: venv run serve setup-data test test-ci lint fmt check messages worker beat web up down clean \
+	fuzz faults loadtest test-slow audit backup restore
 
 $(STAMP): requirements.txt
 	@$(PYTHON_SYSTEM) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -37,6 +38,19 @@ run: setup-data
 ## The whole suite; non-zero on any failure.
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The slower suites, each on its own (CI runs them after `make test`; see docs/security.md, docs/reliability.md).
+fuzz: venv
+	$(PY) -m pytest -m fuzz $(PYTEST_ARGS)
+faults: venv
+	$(PY) -m pytest -m faults $(PYTEST_ARGS)
+loadtest: venv
+	$(PY) -m pytest -m load $(PYTEST_ARGS)
+test-slow: fuzz faults loadtest
+
+## Known vulnerabilities in the pinned dependencies (PyPI advisory database).
+audit: venv
+	$(PY) -m pip_audit --requirement requirements.txt --progress-spinner off
 
 lint: venv
 	$(PY) -m ruff check .

@@ -13,6 +13,21 @@ from tests.factories import UserFactory, unit
 
 PASSWORD = "Mật-khẩu-thử-2026"
 
+# Suites with their own make target (make fuzz / faults / loadtest): left out of `make test`
+# unless the -m expression names them.
+SEPARATE_SUITES = ("fuzz", "faults", "load")
+
+
+def pytest_collection_modifyitems(config, items):
+    markexpr = config.getoption("markexpr") or ""
+    kept, deselected = [], []
+    for item in items:
+        own = [name for name in SEPARATE_SUITES if item.get_closest_marker(name)]
+        (deselected if own and not any(name in markexpr for name in own) else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
 
 def _ensure_reference_data():
     if not AdministrativeUnit.objects.filter(code="06").exists():
