@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +20,20 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: the lockout page, or JSON for the API's token endpoint."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    message = _("Tài khoản này đã nhập sai mật khẩu quá nhiều lần từ máy này. Hãy thử lại sau %(minutes)s phút.") % {
+        "minutes": minutes
+    }
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, settings.AXES_LOCKOUT_TEMPLATE, {"message": message}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -44,6 +44,8 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from ethnic_portal import excel_safe
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED = 100 * 1024 * 1024  # a zip bomb unpacks far beyond this
 MAX_ROWS = 20_000
@@ -597,7 +599,7 @@ def build_template(
         reference.append(headers)
         number_formats = {headers.index(header) + 1: fmt for header, fmt in (formats[0] if formats else {}).items()}
         for values in rows:
-            reference.append(list(values))
+            excel_safe.append_row(reference, values)
             for index, number_format in number_formats.items():
                 reference.cell(row=reference.max_row, column=index).number_format = number_format
         for index in range(1, len(headers) + 1):

@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ethnic_portal import excel_safe
 from geography.models import AdministrativeUnit, Level
 
 TRIEU = Decimal(1_000_000)
@@ -242,7 +243,7 @@ def _merge(ws: Worksheet, row1: int, col1: int, row2: int, col2: int) -> None:
 
 
 def _put(ws, row, col, value, *, font=None, alignment=None, border=None, fill=None, number_format=None):
-    cell = ws.cell(row=row, column=col, value=value)
+    cell = excel_safe.put(ws, row, col, value)
     if font is not None:
         cell.font = font
     if alignment is not None:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
+from ethnic_portal import excel_safe
+
 from . import activities, capital, households, low_rate, persons, subunits
 from .common import FONT_NAME, MONEY, Row, vn_date, write_sheet
 
@@ -120,15 +122,15 @@ def _info_sheet(ws, data, meta: dict) -> None:
         ("Ngưỡng giải ngân thấp", f"{data.threshold}%"),
     ]
     for index, (label, value) in enumerate(rows, start=1):
-        ws.cell(row=index, column=1, value=label).font = bold
-        ws.cell(row=index, column=2, value=value).font = regular
+        excel_safe.put(ws, index, 1, label).font = bold
+        excel_safe.put(ws, index, 2, value).font = regular
     row = len(rows) + 2
-    ws.cell(row=row, column=1, value="Tình trạng phê duyệt số liệu kỳ").font = bold
+    excel_safe.put(ws, row, 1, "Tình trạng phê duyệt số liệu kỳ").font = bold
     for approval in data.approvals:
         row += 1
-        ws.cell(row=row, column=1, value=approval["unit"]).font = regular
-        ws.cell(row=row, column=2, value=approval["name"]).font = regular
-        ws.cell(row=row, column=3, value=approval["label"]).font = regular
+        excel_safe.put(ws, row, 1, approval["unit"]).font = regular
+        excel_safe.put(ws, row, 2, approval["name"]).font = regular
+        excel_safe.put(ws, row, 3, approval["label"]).font = regular
     row += 2
     note = ws.cell(
         row=row,
