@@ -1,5 +1,6 @@
 """Password rules beyond Django's own validators (see AUTH_PASSWORD_VALIDATORS)."""
 
+from django.contrib.auth.password_validation import MinimumLengthValidator as DjangoMinimumLengthValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -30,3 +31,14 @@ class CharacterClassValidator:
 
     def get_help_text(self):
         return self.message()
+
+
+class MinimumLengthValidator(DjangoMinimumLengthValidator):
+    """Django's, with its message in the portal's catalogue (Django 5.2 changed the message, and its Vietnamese
+    translation has not followed: officers would read English)."""
+
+    def get_error_message(self):
+        return _("Mật khẩu quá ngắn: cần ít nhất %(count)s ký tự.") % {"count": self.min_length}
+
+    def get_help_text(self):
+        return _("Mật khẩu cần ít nhất %(count)s ký tự.") % {"count": self.min_length}

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, pagination, permissions, serializers
+from rest_framework.authtoken import views as authtoken_views
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -27,13 +28,43 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    invalid_page_message = gettext_lazy("Không có trang này (page phải là số trang từ 1 đến trang cuối).")
+
+
+# DRF's own refusals, whose English wording its Vietnamese catalogue lacks: the portal's message for each.
+REFUSALS = {
+    exceptions.NotAuthenticated: gettext_lazy(
+        "Chưa xác thực: gửi kèm tiêu đề “Authorization: Token <mã>” (lấy mã ở /api/v1/auth/token/) hoặc đăng nhập."
+    ),
+    exceptions.AuthenticationFailed: gettext_lazy(
+        "Mã xác thực (token) không hợp lệ hoặc tài khoản đã bị khóa; lấy lại mã ở /api/v1/auth/token/."
+    ),
+    exceptions.NotAcceptable: gettext_lazy("API chỉ trả lời dạng JSON (Accept: application/json)."),
+    exceptions.UnsupportedMediaType: gettext_lazy(
+        "Kiểu nội dung này không được hỗ trợ; gửi JSON (Content-Type: application/json)."
+    ),
+}
+
+
+def _in_vietnamese(exc) -> None:
+    """Puts the portal's Vietnamese message on DRF's own refusal (status, headers and Retry-After stay)."""
+    if isinstance(exc, exceptions.Throttled):
+        seconds = exc.wait if exc.wait is not None else 60
+        message = _("Quá nhiều yêu cầu trong thời gian ngắn; hãy thử lại sau %(seconds)s giây.") % {"seconds": seconds}
+        exc.detail = exceptions.ErrorDetail(message, code="throttled")
+        return
+    for kind, message in REFUSALS.items():
+        if isinstance(exc, kind):
+            exc.detail = exceptions.ErrorDetail(str(message), code=exc.default_code)
+            return
 
 
 def exception_handler(exc, context):
     """Services raise Django's ValidationError / PermissionDenied; the API answers 400 / 403.
 
     A ValidationError with a field dict becomes `{"field": ["message"]}`; one without fields
-    becomes `{"non_field_errors": [...]}`, as the contract says.
+    becomes `{"non_field_errors": [...]}`, as the contract says. DRF's own refusals (401, 406, 415, 429) get a
+    Vietnamese `detail`.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
@@ -43,6 +74,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, exceptions.ParseError):
         exc = exceptions.ParseError(_("Nội dung gửi lên không phải JSON hợp lệ."))
+    else:
+        _in_vietnamese(exc)
     return drf_exception_handler(exc, context)
 
 
@@ -169,7 +202,8 @@ class ScopedUnitField(serializers.SlugRelatedField):
         versions = self.get_queryset().filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
         parent = self.parent
         data_year = parent.initial_data.get("year") if isinstance(getattr(parent, "initial_data", None), dict) else None
-        year = budget_year(data_year) or (budget_year(parent.instance.year) if parent.instance is not None else None)
+        # Households and persons have no year: their unit is the version that exists now, else the latest.
+        year = budget_year(data_year) or budget_year(getattr(parent.instance, "year", None))
         unit = (versions.valid_in_year(year).first() if year else None) or versions.first()
         if unit is None:
             self.fail("does_not_exist", value=code)
@@ -203,3 +237,16 @@ class ProgramCodeField(serializers.SlugRelatedField):
         for name in self.program_lookup.split("__"):
             row = getattr(row, name)
         return row
+
+
+class ObtainAuthToken(authtoken_views.ObtainAuthToken):
+    """DRF's token endpoint, with django-axes' lockout: axes flags the request it is given, which here is DRF's
+    wrapper; the flag is copied to Django's request so that AxesMiddleware answers the lockout (429, JSON)."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        finally:
+            if request.__dict__.get("axes_locked_out"):
+                request._request.axes_locked_out = True
+                request._request.axes_credentials = request.__dict__.get("axes_credentials")

@@ -1,6 +1,5 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from beneficiaries.api import (
@@ -11,6 +10,7 @@ from beneficiaries.api import (
     SupportActivityViewSet,
 )
 from disbursement.api import AllocationViewSet, DisbursementViewSet, ProgressView
+from ethnic_portal.api import ObtainAuthToken
 from geography.api import UnitViewSet
 from programs.api import ProjectViewSet
 from reports.api import ReportJobViewSet
@@ -28,7 +28,7 @@ router.register("household-supports", HouseholdSupportViewSet, basename="househo
 router.register("reports", ReportJobViewSet, basename="report")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainAuthToken.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("progress/", ProgressView.as_view(), name="api-progress"),
     path("", include(router.urls)),

@@ -8,6 +8,9 @@ from . import views
 admin.site.site_header = _("Quản trị danh mục – Cổng Chương trình MTQG DTTS&MN")
 admin.site.site_title = _("Quản trị danh mục")
 
+handler404 = "ethnic_portal.views.page_not_found"
+handler500 = "ethnic_portal.views.server_error"
+
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("accounts/", include("accounts.urls")),

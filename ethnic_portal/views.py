@@ -66,3 +66,25 @@ class SystemStatusView(LoginRequiredMixin, TemplateView):
             (_("Hàng đợi tác vụ (Celery)"), *health.check_worker()),
         ]
         return context
+
+
+def page_not_found(request, exception):
+    """The 404 answer (handler404) for an address no route matches: JSON with a Vietnamese message for the API
+    (an id that is not a number, a code with a dot), the 404 page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Không tìm thấy địa chỉ này trong API.")}, status=404)
+    from django.views.defaults import page_not_found as django_page_not_found
+
+    return django_page_not_found(request, exception)
+
+
+def server_error(request):
+    """The 500 answer (handler500): no traceback ever; JSON with a Vietnamese message for the API."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": _("Lỗi hệ thống khi xử lý yêu cầu. Dữ liệu không bị thay đổi; hãy thử lại sau ít phút.")},
+            status=500,
+        )
+    from django.views.defaults import server_error as django_server_error
+
+    return django_server_error(request)
