@@ -67,6 +67,12 @@ class ReportJob(models.Model):
     error = models.CharField(_("lý do lỗi"), max_length=1000, blank=True)
     attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
     created_at = models.DateTimeField(_("thời điểm yêu cầu"), auto_now_add=True, db_index=True)
+    enqueued_at = models.DateTimeField(
+        _("gửi vào hàng đợi lúc"),
+        null=True,
+        blank=True,
+        help_text=_("Lần gần nhất yêu cầu được gửi tới hàng đợi tác vụ; trống khi hàng đợi chưa nhận được."),
+    )
     started_at = models.DateTimeField(_("bắt đầu"), null=True, blank=True)
     finished_at = models.DateTimeField(_("kết thúc"), null=True, blank=True)
     file = models.FileField(_("tệp báo cáo"), max_length=255, blank=True)
@@ -112,6 +118,11 @@ class ReportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def waiting_for_queue(self) -> bool:
+        """Queued, but the task queue has not received it yet (it was down): sent again when it is back."""
+        return self.status == ReportStatus.QUEUED and self.enqueued_at is None
 
     @property
     def is_done(self) -> bool:

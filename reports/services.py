@@ -59,9 +59,14 @@ logger = logging.getLogger(__name__)
 # Errors worth another try (the database went away, a deadlock): the task retries them; anything else fails the
 # job at once with its reason.
 RETRYABLE = (OperationalError, InterfaceError)
-# A queued or running job older than this has lost its worker (the task time limit plus a margin): it is failed
-# rather than joined.
+# A running job older than this has lost its worker (the task time limit plus a margin): it is failed rather than
+# joined.
 STALE_AFTER = datetime.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800) + 300)
+# A queued job is sent again (requeue_waiting) while it waits: at once when the queue never received it (it was
+# down), and after REQUEUE_AFTER when it received it but no worker started it (Redis restarted and lost it). After
+# QUEUE_WAIT it is failed: the user asks again.
+REQUEUE_AFTER = datetime.timedelta(minutes=10)
+QUEUE_WAIT = datetime.timedelta(hours=24)
 REPORTS_DIR = "reports"
 
 
@@ -122,18 +127,22 @@ def _level_message(unit: AdministrativeUnit) -> str:
 
 
 def _expire_stale(jobs) -> int:
-    """Fail the active jobs whose worker is gone (queued or running far beyond the task's time limit)."""
-    limit = timezone.now() - STALE_AFTER
-    stale = jobs.filter(status__in=ACTIVE_STATUSES).filter(
-        Q(status=ReportStatus.RUNNING, started_at__lt=limit) | Q(status=ReportStatus.QUEUED, created_at__lt=limit)
-    )
-    minutes = int(STALE_AFTER.total_seconds() // 60)
-    return stale.update(
+    """Fail the active jobs whose worker is gone (running far beyond the task's time limit) or that waited for the
+    queue too long (QUEUE_WAIT)."""
+    now = timezone.now()
+    running = jobs.filter(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER).update(
         status=ReportStatus.FAILED,
-        finished_at=timezone.now(),
+        finished_at=now,
         error=_("Tác vụ tạo báo cáo bị gián đoạn (quá %(minutes)s phút chưa xong). Hãy yêu cầu lại.")
-        % {"minutes": minutes},
+        % {"minutes": int(STALE_AFTER.total_seconds() // 60)},
     )
+    queued = jobs.filter(status=ReportStatus.QUEUED, created_at__lt=now - QUEUE_WAIT).update(
+        status=ReportStatus.FAILED,
+        finished_at=now,
+        error=_("Báo cáo chờ hàng đợi tác vụ quá %(hours)s giờ mà chưa được tạo. Hãy yêu cầu lại.")
+        % {"hours": int(QUEUE_WAIT.total_seconds() // 3600)},
+    )
+    return running + queued
 
 
 @transaction.atomic
@@ -209,25 +218,82 @@ def report_request(*, actor, level, unit, year, period, scheduled: bool = False)
         active.joined = True
         return active
     job.joined = False
-    transaction.on_commit(lambda: _enqueue(job.pk))
+    transaction.on_commit(lambda: _enqueue(job))
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    """Hand the build to Celery after the commit. If the broker cannot be reached (or, in-process, the task fails
-    in a way the build did not catch), the job is failed with the reason rather than left queued for ever, and the
-    request that asked for it still answers."""
+def queue_unavailable_message() -> str:
+    return _(
+        "Hàng đợi tác vụ tạm thời không hoạt động: yêu cầu đã được ghi nhận và báo cáo sẽ được tạo tự động khi hàng "
+        "đợi hoạt động trở lại."
+    )
+
+
+def _enqueue(job: ReportJob) -> None:
+    """Hand the build to Celery after the commit, and note when (`enqueued_at`).
+
+    If the broker cannot be reached (settings bound that to a few seconds), the job stays queued with a note for the
+    user in `error` (cleared when a run claims it), and `requeue_waiting` sends it once the broker is back: the
+    request that asked for it still answers at once. In-process (no broker), a failure the build did not catch fails
+    the job with its reason."""
     from .tasks import report_build_task
 
+    sent_at = timezone.now()
     try:
-        report_build_task.delay(job_id)
+        report_build_task.delay(job.pk)
     except Exception as error:
-        logger.exception("report %s could not be handed to Celery", job_id)
         if settings.CELERY_TASK_ALWAYS_EAGER:
+            logger.exception("report %s failed in-process", job.pk)
             message = _("Lỗi khi tạo báo cáo (%(error)s). Hãy tạo lại; nếu vẫn lỗi, báo quản trị hệ thống.")
-        else:
-            message = _("Không gửi được yêu cầu tới hàng đợi tác vụ (%(error)s). Hãy thử lại sau ít phút.")
-        _fail(job_id, message % {"error": type(error).__name__})
+            failed = _fail(job.pk, message % {"error": type(error).__name__})
+            if failed is not None:
+                job.status, job.error, job.finished_at = failed.status, failed.error, failed.finished_at
+            return
+        logger.warning(
+            "report %s waits for the task queue (%s: %s); it is sent again when the queue is back",
+            job.pk,
+            type(error).__name__,
+            error,
+        )
+        note = queue_unavailable_message()
+        ReportJob.objects.filter(pk=job.pk, status=ReportStatus.QUEUED).update(error=note, enqueued_at=None)
+        job.error, job.enqueued_at = note, None
+        return
+    # Only while nothing has claimed it yet: a fast worker may already be running it.
+    ReportJob.objects.filter(pk=job.pk).update(enqueued_at=sent_at)
+    job.enqueued_at = sent_at
+
+
+def requeue_waiting(*, now: datetime.datetime | None = None) -> list[int]:
+    """Send the queued jobs again that the queue never received (it was down when they were asked for) or that no
+    worker started within REQUEUE_AFTER (the queue lost them). A job sent twice still completes once: each run
+    claims it (`attempts`) and a done job is not built again. Returns the ids sent; stops at the first broker
+    failure (the next run tries again)."""
+    from .tasks import report_build_task
+
+    now = now or timezone.now()
+    _expire_stale(ReportJob.objects.unscoped_for_system())
+    waiting = (
+        ReportJob.objects.unscoped_for_system()
+        .filter(status=ReportStatus.QUEUED)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER))
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    sent = []
+    for job_id in list(waiting[:500]):
+        sent_at = timezone.now()
+        try:
+            report_build_task.delay(job_id)
+        except Exception as error:  # noqa: BLE001 - any broker failure: leave the rest for the next run
+            logger.warning("requeue stopped: the task queue is still unavailable (%s: %s)", type(error).__name__, error)
+            break
+        ReportJob.objects.filter(pk=job_id).update(enqueued_at=sent_at)
+        ReportJob.objects.filter(pk=job_id, status=ReportStatus.QUEUED).update(error="")  # a run may have begun
+        sent.append(job_id)
+    if sent:
+        logger.info("requeued %s waiting report(s): %s", len(sent), sent)
+    return sent
 
 
 def report_regenerate(*, actor, job: ReportJob) -> ReportJob:
@@ -312,16 +378,34 @@ def _final_name(job: ReportJob) -> str:
     return f"{REPORTS_DIR}/{job.year}/{job.unit.code}-{job.level}-{job.year}-{job.period}-{job.pk}.xlsx"
 
 
-def _temp_path() -> str:
+def _temp_folder() -> Path:
     storage = _storage()
     if isinstance(storage, FileSystemStorage):
-        folder = Path(storage.path(f"{REPORTS_DIR}/tmp"))
-        folder.mkdir(parents=True, exist_ok=True)
-    else:
-        folder = Path(tempfile.gettempdir())
-    handle, path = tempfile.mkstemp(prefix="report-", suffix=".xlsx.part", dir=folder)
+        return Path(storage.path(f"{REPORTS_DIR}/tmp"))
+    return Path(tempfile.gettempdir())
+
+
+def _temp_path(job_id: int, attempt: int) -> str:
+    """A temporary file named after the job and the run (`report-<job>-<attempt>-….xlsx.part`)."""
+    folder = _temp_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, path = tempfile.mkstemp(prefix=f"report-{job_id}-{attempt}-", suffix=".xlsx.part", dir=folder)
     os.close(handle)
     return path
+
+
+def _remove_earlier_temp_files(job_id: int, attempt: int) -> int:
+    """The temporary files of this job's earlier runs: a run killed while writing (out of memory, SIGKILL) leaves
+    its file behind; the run that takes the job over removes it (any run before it is dead or superseded)."""
+    folder = _temp_folder()
+    removed = 0
+    for path in folder.glob(f"report-{job_id}-*.xlsx.part") if folder.is_dir() else []:
+        parts = path.name.split("-")
+        if len(parts) >= 3 and parts[2].isdigit() and int(parts[2]) < attempt:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def _sha256(path: str) -> tuple[str, int]:
@@ -369,6 +453,8 @@ def report_build(*, job_id: int) -> ReportJob | None:
     job, attempt = _claim(job_id)
     if attempt is None:
         return job
+    if attempt > 1 and (removed := _remove_earlier_temp_files(job.pk, attempt)):
+        logger.warning("report %s: run %s removed %s temporary file(s) of an interrupted run", job.pk, attempt, removed)
     temp_path = None
     try:
         user = job.requested_by
@@ -386,7 +472,7 @@ def report_build(*, job_id: int) -> ReportJob | None:
             built = workbook.build(data)
         _progress(job.pk, attempt, 50)
         figures = workbook.snapshot(built)
-        temp_path = _temp_path()
+        temp_path = _temp_path(job.pk, attempt)
         meta = {
             "job_id": job.pk,
             "previous_id": job.previous_id,

@@ -15,6 +15,8 @@ MAX_RETRIES = 3
     reject_on_worker_lost=True,
     max_retries=MAX_RETRIES,
     default_retry_delay=15,
+    # The job's row holds the outcome; a result in Redis would only make sending wait on the result store.
+    ignore_result=True,
 )
 def report_build_task(self, job_id: int) -> dict:
     """Build one report job. A lost database connection is retried by the worker (in-process, without a broker,
@@ -42,3 +44,9 @@ def report_nightly_rebuild_task() -> dict:
 @shared_task(name="reports.overdue_compute_task")
 def overdue_compute_task() -> dict:
     return {"overdue": services.overdue_compute()}
+
+
+@shared_task(name="reports.report_requeue_task", ignore_result=True)
+def report_requeue_task() -> dict:
+    """Every CELERY_REQUEUE_SECONDS (beat): send again the reports still waiting for the queue."""
+    return {"requeued": services.requeue_waiting()}

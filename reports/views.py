@@ -89,7 +89,9 @@ class ReportRequestView(ReportsRoleMixin, ScopedViewMixin, View):
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
-                if job.joined:
+                if job.waiting_for_queue:
+                    messages.warning(request, services.queue_unavailable_message())
+                elif job.joined:
                     messages.info(request, _("Báo cáo giống hệt đang được tạo: bạn theo dõi cùng yêu cầu đó."))
                 else:
                     messages.success(request, _("Đã nhận yêu cầu. Báo cáo được tạo trong vài giây."))
@@ -180,7 +182,9 @@ class ReportRegenerateView(ReportsRoleMixin, ScopedViewMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(job)
-        if new.joined:
+        if new.waiting_for_queue:
+            messages.warning(request, services.queue_unavailable_message())
+        elif new.joined:
             messages.info(request, _("Báo cáo này đang được tạo lại: bạn theo dõi cùng yêu cầu đó."))
         else:
             messages.success(request, _("Đang tạo bản mới; bản cũ vẫn được giữ."))

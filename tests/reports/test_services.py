@@ -83,22 +83,64 @@ def test_a_request_queues_a_job_that_the_task_builds_after_commit(
     assert job.approvals == [{"unit": "061", "name": "Huyện Ba Bể", "status": "open", "label": "Đang nhập"}]
 
 
-def test_an_unreachable_broker_fails_the_job_instead_of_the_request(
+def test_an_unreachable_broker_leaves_the_job_queued_and_the_requeue_sends_it_when_it_is_back(
     small_ledger, district_user, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     from kombu.exceptions import OperationalError as BrokerError
 
-    def unreachable(job_id):
-        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    broker = {"up": False}
+    sent = []
 
-    monkeypatch.setattr(report_build_task, "delay", unreachable)
+    def delay(job_id):
+        if not broker["up"]:
+            raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        sent.append(job_id)
+        return report_build_task.apply(args=[job_id])
+
+    monkeypatch.setattr(report_build_task, "delay", delay)
     settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker (pytest-django restores it)
     with django_capture_on_commit_callbacks(execute=True):
         job = request(district_user)
+    assert job.waiting_for_queue  # the instance the view and the API answer with says so
+    assert "sẽ được tạo tự động khi hàng đợi hoạt động trở lại" in job.error
     job.refresh_from_db()
-    assert job.status == ReportStatus.FAILED
-    assert "Không gửi được yêu cầu tới hàng đợi tác vụ (OperationalError)" in job.error
-    assert request(district_user).pk != job.pk  # a new request is not joined to the failed one
+    assert (job.status, job.enqueued_at, job.attempts) == (ReportStatus.QUEUED, None, 0)
+    assert "Hàng đợi tác vụ tạm thời không hoạt động" in job.error
+    again = request(district_user)  # the same report asked again joins the waiting job
+    assert (again.pk, again.joined, again.waiting_for_queue) == (job.pk, True, True)
+
+    assert services.requeue_waiting() == []  # still down: nothing sent, the job still waits
+    job.refresh_from_db()
+    assert job.status == ReportStatus.QUEUED
+
+    broker["up"] = True
+    assert services.requeue_waiting() == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == (ReportStatus.DONE, 1, "")
+    assert job.enqueued_at is not None
+    assert services.requeue_waiting() == []  # sent once
+
+
+def test_a_queued_job_the_queue_lost_is_sent_again_and_one_waiting_a_day_is_failed(
+    small_ledger, district_user, other_district_user, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(report_build_task, "delay", sent.append)
+    lost = request(district_user)
+    waited = request(other_district_user, code="064")
+    now = timezone.now()
+    ReportJob.objects.filter(pk=lost.pk).update(
+        enqueued_at=now - services.REQUEUE_AFTER - datetime.timedelta(seconds=1)
+    )
+    ReportJob.objects.filter(pk=waited.pk).update(
+        created_at=now - services.QUEUE_WAIT - datetime.timedelta(minutes=1), enqueued_at=None
+    )
+    sent.clear()
+    assert services.requeue_waiting(now=now) == [lost.pk]
+    assert sent == [lost.pk]
+    waited.refresh_from_db()
+    assert waited.status == ReportStatus.FAILED
+    assert "chờ hàng đợi tác vụ quá 24 giờ" in waited.error
 
 
 @pytest.mark.parametrize(
@@ -243,6 +285,22 @@ def test_a_run_taken_over_by_a_redelivered_task_finishes_nothing(small_ledger, d
     assert job.attempts == 2
     assert result.attempts == 2  # the first run returned the job as the second one finished it
     assert services.report_build(job_id=job.pk).attempts == 2  # a done job is not built again
+
+
+def test_the_run_that_takes_a_job_over_removes_the_temporary_file_of_the_killed_run(small_ledger, district_user):
+    job = request(district_user)
+    services._claim(job.pk)  # the first run: claimed, then killed while writing its temporary file
+    killed = Path(services._temp_path(job.pk, 1))
+    killed.write_bytes(b"PK half a workbook")
+    other_job = Path(services._temp_path(job.pk + 1, 1))  # another job's build, still writing
+    try:
+        job = services.report_build(job_id=job.pk)
+        assert (job.status, job.attempts) == (ReportStatus.DONE, 2)
+        assert not killed.exists()
+        assert other_job.exists()
+        assert sorted(p.name for p in killed.parent.iterdir()) == [other_job.name]
+    finally:
+        other_job.unlink(missing_ok=True)
 
 
 def test_a_lost_database_connection_is_retried_by_the_worker(small_ledger, district_user, monkeypatch):
