@@ -277,6 +277,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 4)),
     "unacked_restore_throttle": 1,
     "socket_connect_timeout": 3,
+    # A Redis that hangs (accepts the connection, never answers) must not hang a request either.
+    "socket_timeout": 3,
 }
 CELERY_REQUEUE_SECONDS = env_int("CELERY_REQUEUE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE: dict = {
