@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from .models import EthnicGroup, HouseholdSupportKindRule, HouseholdSupportNorm, SupportNorm, SupportRegime, TetHoliday
+from .models import (
+    EthnicGroup,
+    HouseholdSupportKindRule,
+    HouseholdSupportNorm,
+    PersonalDataAccess,
+    SupportNorm,
+    SupportRegime,
+    TetHoliday,
+)
 
 
 @admin.register(EthnicGroup)
@@ -36,3 +44,25 @@ class HouseholdSupportKindRuleAdmin(admin.ModelAdmin):
 class HouseholdSupportNormAdmin(admin.ModelAdmin):
     list_display = ["kind", "funding_program", "amount", "confirmed"]
     list_filter = ["funding_program", "confirmed"]
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The personal-data access log, read only: it is append-only (models/access.py), here as everywhere."""
+
+    list_display = ["at", "username", "role", "unit", "action", "subject", "object_id", "record_count", "ip_address"]
+    list_filter = ["action", "subject", "role"]
+    search_fields = ["username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}

@@ -2,10 +2,15 @@
 as the contract says. Writes call the services; a refusal is a 400 `{"field": ["…"]}` in Vietnamese."""
 
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from accounts.mixins import ScopedModelViewSet
+from accounts.scope import policy_for
+from ethnic_portal import clock
 from ethnic_portal.api import (
     MoneyField,
     ProgramCodeField,
@@ -33,8 +38,19 @@ from .choices import (
     PovertyStatus,
     SupportKind,
 )
+from .citizen_id import citizen_id_errors
 from .filters import HouseholdFilterSet, HouseholdSupportFilterSet, PersonFilterSet, SupportActivityFilterSet
-from .models import EthnicGroup, Household, HouseholdSupport, PrestigiousPerson, SupportActivity, TrainingCourse
+from .models import (
+    AccessAction,
+    AccessSubject,
+    EthnicGroup,
+    Household,
+    HouseholdSupport,
+    PrestigiousPerson,
+    SupportActivity,
+    TrainingCourse,
+)
+from .personal_data import kept_if_masked, shown
 
 
 class EthnicGroupSerializer(serializers.ModelSerializer):
@@ -128,6 +144,47 @@ class AmountOrPolicyField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class ReadsProgramData(permissions.BasePermission):
+    """Reads that are POSTed (a search whose key must stay out of the URL) are open to every reading role."""
+
+    def has_permission(self, request, view):
+        return policy_for(request.user).reads_program_data
+
+
+class MaskedPersonalFieldsMixin:
+    """Personal fields (`Model.personal_fields`) come out as the caller may see them: a citizen ID number is
+    masked for province staff and leaders (accounts.scope.can_see_personal_data); without a request, masked.
+    Sent back unchanged in a PUT or PATCH, the masked value means "unchanged"."""
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        for field in getattr(self.Meta.model, "personal_fields", ()):
+            if field in data:
+                data[field] = shown(user, instance, field)
+        return data
+
+    def to_internal_value(self, data):
+        if self.instance is not None and hasattr(data, "get"):
+            data = data.copy() if hasattr(data, "copy") else dict(data)
+            for field in getattr(self.Meta.model, "personal_fields", ()):
+                if field in data:
+                    data[field] = kept_if_masked(data[field], getattr(self.instance, field))
+        return super().to_internal_value(data)
+
+
+class LoggedRetrieveMixin:
+    """An API read of one person's or household's record writes the personal-data access log."""
+
+    access_subject = None
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        services.record_access(request=request, action=AccessAction.API_VIEW, subject=self.access_subject, obj=instance)
+        return Response(self.get_serializer(instance).data)
+
+
 # --- Prestigious persons -----------------------------------------------------------------------------
 
 
@@ -170,10 +227,12 @@ class PrestigiousPersonSerializer(VietnameseErrorsMixin, serializers.ModelSerial
         validators = []  # the service refuses the same person twice, naming the existing record
 
 
-class PrestigiousPersonViewSet(ScopedModelViewSet):
-    """Prestigious persons (người có uy tín) in the caller's scope. `unit` is a village or commune code."""
+class PrestigiousPersonViewSet(LoggedRetrieveMixin, ScopedModelViewSet):
+    """Prestigious persons (người có uy tín) in the caller's scope. `unit` is a village or commune code.
+    Reading one person writes the personal-data access log."""
 
     model = PrestigiousPerson
+    access_subject = AccessSubject.PERSON
     permission_classes = [permissions.IsAuthenticated, WritesProgramData]
     lookup_value_regex = r"[0-9]{1,18}"
     queryset = PrestigiousPerson.objects.none()
@@ -267,14 +326,17 @@ class SupportActivityViewSet(ScopedModelViewSet):
 # --- Households --------------------------------------------------------------------------------------
 
 
-class HouseholdSerializer(VietnameseErrorsMixin, serializers.ModelSerializer):
+class HouseholdSerializer(MaskedPersonalFieldsMixin, VietnameseErrorsMixin, serializers.ModelSerializer):
     ethnic_group = EthnicGroupCodeField()
     unit = ScopedUnitField()
     head_name = serializers.CharField(max_length=300, error_messages=field_errors(serializers.CharField))
     head_id_number = serializers.CharField(
         max_length=40,
         error_messages=field_errors(serializers.CharField),
-        help_text=gettext_lazy("Số định danh cá nhân (CCCD) của chủ hộ, 12 chữ số."),
+        help_text=gettext_lazy(
+            "Số định danh cá nhân (CCCD) của chủ hộ, 12 chữ số. Cán bộ tỉnh, lãnh đạo nhận số đã che một phần "
+            "(0061******34); gửi lại đúng số đã che nghĩa là không đổi."
+        ),
     )
     poverty_status = choice_field(PovertyStatus.choices, "phân loại hộ")
 
@@ -295,10 +357,39 @@ class HouseholdSerializer(VietnameseErrorsMixin, serializers.ModelSerializer):
         validators = []  # the service refuses the same ID number, naming the existing household
 
 
-class HouseholdViewSet(ScopedModelViewSet):
-    """Beneficiary households in the caller's scope. The same ID number twice is refused (400)."""
+class HouseholdSearchSerializer(VietnameseErrorsMixin, serializers.Serializer):
+    head_id_number = serializers.CharField(
+        max_length=40,
+        error_messages=field_errors(serializers.CharField),
+        help_text=gettext_lazy("Số định danh cá nhân (CCCD) của chủ hộ cần tìm, 12 chữ số."),
+    )
+
+    def validate_head_id_number(self, value):
+        number = value.replace(" ", "").replace(".", "").strip()
+        errors = citizen_id_errors(number, today=clock.today())
+        if errors:
+            raise serializers.ValidationError(errors)
+        return number
+
+
+class HouseholdSearchResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = HouseholdSerializer(many=True)
+
+
+ID_NUMBER_IN_URL = gettext_lazy(
+    'Không tìm theo số định danh trên địa chỉ (URL): gửi POST /api/v1/households/search/ với {"head_id_number": "…"}.'
+)
+
+
+class HouseholdViewSet(LoggedRetrieveMixin, ScopedModelViewSet):
+    """Beneficiary households in the caller's scope. The same ID number twice is refused (400).
+
+    Search by the head's citizen ID number with `POST search/` (the number stays out of URLs and server logs).
+    Reading one household, and every search, writes the personal-data access log."""
 
     model = Household
+    access_subject = AccessSubject.HOUSEHOLD
     permission_classes = [permissions.IsAuthenticated, WritesProgramData]
     lookup_value_regex = r"[0-9]{1,18}"
     queryset = Household.objects.none()
@@ -318,6 +409,23 @@ class HouseholdViewSet(ScopedModelViewSet):
 
     def perform_destroy(self, instance):
         services.household_delete(actor=self.request.user, household=instance)
+
+    def list(self, request, *args, **kwargs):
+        if "head_id_number" in request.query_params:
+            raise ValidationError({"head_id_number": [ID_NUMBER_IN_URL]})
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=HouseholdSearchSerializer, responses=HouseholdSearchResultSerializer)
+    @action(detail=False, methods=["post"], permission_classes=[permissions.IsAuthenticated, ReadsProgramData])
+    def search(self, request):
+        """The households in the caller's scope whose head has this citizen ID number (0 or 1)."""
+        query = HouseholdSearchSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        rows = list(self.get_queryset().filter(head_id_number=query.validated_data["head_id_number"]))
+        services.record_access(
+            request=request, action=AccessAction.API_SEARCH, subject=AccessSubject.HOUSEHOLD, count=len(rows)
+        )
+        return Response({"count": len(rows), "results": self.get_serializer(rows, many=True).data})
 
 
 class HouseholdSupportListSerializer(serializers.ListSerializer):

@@ -1,7 +1,9 @@
 """FilterSets shared by the HTML lists and the API (the contract's filters, plus a few for the pages)."""
 
+import re
+
 import django_filters
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ethnic_portal.filters import MAX_YEAR, IntegerFilter, PortalFilterSet, UnitCodeFilter
@@ -19,26 +21,44 @@ from .choices import (
     Scheme,
     SupportKind,
 )
-from .models import Household, HouseholdSupport, PrestigiousPerson, ProgramActivity, SupportActivity
+from .models import (
+    AccessAction,
+    AccessSubject,
+    Household,
+    HouseholdSupport,
+    PersonalDataAccess,
+    PrestigiousPerson,
+    ProgramActivity,
+    SupportActivity,
+)
 from .text import name_key
 
 
 class NameFilter(django_filters.CharFilter):
     """Part of a name, whatever its case or Unicode form ("nông văn" finds "Nông Văn Dũng")."""
 
-    def __init__(self, *args, key_field="name_key", extra_fields=(), **kwargs):
+    def __init__(self, *args, key_field="name_key", **kwargs):
         self.key_field = key_field
-        self.extra_fields = extra_fields
         kwargs.setdefault("label", _("Tìm theo tên"))
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
         if not value or not value.strip():
             return qs
-        condition = Q(**{f"{self.key_field}__contains": name_key(value)})
-        for field_name in self.extra_fields:
-            condition |= Q(**{field_name: value.strip()})
-        return qs.filter(condition)
+        return qs.filter(**{f"{self.key_field}__contains": name_key(value)})
+
+
+def not_an_id_number(value):
+    """A citizen ID number never goes into a query string (it would sit in the address bar, the browser's
+    history and the server's access log): it is searched by POST (Decree 13/2023/NĐ-CP)."""
+    if value and re.search(r"\d{6,}", value):
+        raise ValidationError(
+            _(
+                "Không tìm số định danh ở ô này (số sẽ hiện trên địa chỉ trang và nhật ký máy chủ): dùng ô "
+                "“Tìm theo số định danh” trên trang Hộ thụ hưởng, hoặc POST /api/v1/households/search/."
+            ),
+            code="id_number_in_url",
+        )
 
 
 class PersonFilterSet(PortalFilterSet):
@@ -75,7 +95,7 @@ class SupportActivityFilterSet(PortalFilterSet):
 
 
 class HouseholdFilterSet(PortalFilterSet):
-    q = NameFilter(extra_fields=("head_id_number",), label=_("Tên chủ hộ hoặc số định danh"))
+    q = NameFilter(label=_("Tên chủ hộ"), validators=[not_an_id_number])
     unit = UnitCodeFilter()
     ethnic_group = django_filters.CharFilter(field_name="ethnic_group__code", label=_("Mã dân tộc"))
     poverty_status = django_filters.ChoiceFilter(choices=PovertyStatus.choices, label=_("Phân loại hộ"))
@@ -109,3 +129,17 @@ class ActivityFilterSet(PortalFilterSet):
     class Meta:
         model = ProgramActivity
         fields = ["kind", "unit", "year", "scheme"]
+
+
+class AccessLogFilterSet(PortalFilterSet):
+    username = django_filters.CharFilter(field_name="username", lookup_expr="icontains", label=_("Tên đăng nhập"))
+    action = django_filters.ChoiceFilter(choices=AccessAction.choices, label=_("Thao tác"))
+    subject = django_filters.ChoiceFilter(choices=AccessSubject.choices, label=_("Loại hồ sơ"))
+    object_id = IntegerFilter(label=_("Mã hồ sơ"), min_value=1, max_value=MAX_PK)
+    unit = UnitCodeFilter(label=_("Mã đơn vị người truy cập"))
+    date_from = django_filters.DateFilter(field_name="at__date", lookup_expr="gte", label=_("Từ ngày"))
+    date_to = django_filters.DateFilter(field_name="at__date", lookup_expr="lte", label=_("Đến ngày"))
+
+    class Meta:
+        model = PersonalDataAccess
+        fields = ["username", "action", "subject", "object_id", "unit", "date_from", "date_to"]

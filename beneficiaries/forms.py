@@ -23,7 +23,9 @@ from .choices import (
     Scheme,
     SupportKind,
 )
+from .citizen_id import citizen_id_errors
 from .models import EthnicGroup, ImportKind, PrestigiousPerson
+from .personal_data import kept_if_masked, mask_id_number, may_see
 
 
 def place_choices(user, *, current_only=True):
@@ -197,6 +199,34 @@ class HouseholdForm(BootstrapFormMixin, forms.Form):
             units = units | place_choices(user, current_only=False).filter(pk=instance.unit_id)
         self.fields["unit"].queryset = units
         self.fields["unit"].label_from_instance = _place_label
+        self.instance = instance
+        if instance is not None and not may_see(user, instance):
+            # The user is shown the number masked (Decree 13/2023/NĐ-CP); sent back unchanged, it stays as it is.
+            self.initial["head_id_number"] = mask_id_number(instance.head_id_number)
+            self.fields["head_id_number"].help_text = _(
+                "Số đang ghi được che một phần; để nguyên nếu không đổi, hoặc nhập đủ 12 chữ số của số mới."
+            )
+
+    def clean_head_id_number(self):
+        value = self.cleaned_data["head_id_number"]
+        return kept_if_masked(value, self.instance.head_id_number) if self.instance is not None else value
+
+
+class HouseholdSearchForm(BootstrapFormMixin, forms.Form):
+    """Search by the head's citizen ID number: posted, so the number stays out of addresses and server logs."""
+
+    head_id_number = forms.CharField(
+        label=_("Số định danh (CCCD) của chủ hộ"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+
+    def clean_head_id_number(self):
+        number = self.cleaned_data["head_id_number"].replace(" ", "").replace(".", "").strip()
+        errors = citizen_id_errors(number, today=clock.today())
+        if errors:
+            raise forms.ValidationError(errors)
+        return number
 
 
 def _program_fields(form):

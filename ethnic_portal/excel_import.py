@@ -131,6 +131,7 @@ CELL_MESSAGES = {
     "not_integer": gettext_lazy("Phải là %(what)s (đang là “%(value)s”)."),
     "fraction": gettext_lazy("Phải là %(what)s, không có phần thập phân."),  # a number cell such as 2024.5
     "decimal_text": gettext_lazy("Phải là %(what)s, không có phần thập phân."),  # text such as “12,5”
+    "not_digits": gettext_lazy("Chỉ gồm chữ số (đang là “%(value)s”)."),  # a personal number's column omits the value
 }
 
 
@@ -261,7 +262,7 @@ def convert(column: Column, value, data_type: str = ""):
         else:
             text = _text(value).replace(" ", "").replace(".", "")
         if not text.isdigit() or not text.isascii():
-            raise CellError(_("Chỉ gồm chữ số (đang là “%(value)s”).") % {"value": _text(value)})
+            raise _refusal(column, "not_digits", value=_text(value))
         if column.length and len(text) != column.length:
             raise CellError(_("Phải gồm đúng %(n)s chữ số (đang có %(m)s).") % {"n": column.length, "m": len(text)})
         return text

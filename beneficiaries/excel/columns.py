@@ -159,9 +159,20 @@ PERSON_SUPPORT_COLUMNS = [
     Column("note", "Ghi chú", required=False, max_length=500, width=24),
 ]
 
+# The refusal of a malformed ID number does not repeat it: the batch's result is stored (Decree 13/2023/NĐ-CP).
+ID_NUMBER_MESSAGES = {"not_digits": "Số định danh chỉ gồm chữ số."}
+
 HOUSEHOLD_COLUMNS = [
     Column("head_name", "Họ tên chủ hộ", max_length=150, width=26, help="Viết đủ dấu tiếng Việt"),
-    Column("head_id_number", "Số định danh (CCCD) chủ hộ", "digits", length=12, width=16, help="12 chữ số"),
+    Column(
+        "head_id_number",
+        "Số định danh (CCCD) chủ hộ",
+        "digits",
+        length=12,
+        width=16,
+        help="12 chữ số",
+        messages=ID_NUMBER_MESSAGES,
+    ),
     Column("ethnic_group", "Dân tộc", width=12, help=ETHNIC_HELP, as_text=True),
     Column("unit", "Mã thôn hoặc xã", width=14, help=UNIT_HELP, as_text=True),
     Column("members", "Số nhân khẩu", "int", min_value=1, max_value=60, width=9),
@@ -176,7 +187,13 @@ HOUSEHOLD_COLUMNS = [
 
 HOUSEHOLD_SUPPORT_COLUMNS = [
     Column(
-        "head_id_number", "Số định danh (CCCD) chủ hộ", "digits", length=12, width=16, help="Hộ đã có trong hệ thống"
+        "head_id_number",
+        "Số định danh (CCCD) chủ hộ",
+        "digits",
+        length=12,
+        width=16,
+        help="Hộ đã có trong hệ thống",
+        messages=ID_NUMBER_MESSAGES,
     ),
     Column(
         "funding_program",

@@ -20,6 +20,7 @@ from programs.selectors import project_by_code
 
 from .. import services
 from ..models import EthnicGroup, Household, HouseholdSupport, ImportKind, PrestigiousPerson, SupportActivity
+from ..personal_data import mask_id_number
 from ..text import clean_text, name_key
 from .columns import HOUSEHOLD_COLUMNS, HOUSEHOLD_SUPPORT_COLUMNS, PERSON_COLUMNS, PERSON_SUPPORT_COLUMNS
 
@@ -228,7 +229,10 @@ class HouseholdImporter(_BeneficiaryImporter):
         return resolved
 
     def apply(self, values, row):
-        summary = f"{clean_text(values['head_name'])} · {values['head_id_number']} · {values['unit'].name}"
+        # The summary is stored on the batch: the number masked (the batch record carries no ID number).
+        summary = (
+            f"{clean_text(values['head_name'])} · {mask_id_number(values['head_id_number'])} · {values['unit'].name}"
+        )
         known = getattr(self, "existing", None)
         if known is None:
             known = dict(
@@ -256,7 +260,7 @@ class HouseholdSupportImporter(_BeneficiaryImporter):
         if household is None:
             errors["head_id_number"] = [
                 _("Không có hộ nào có số định danh %(id)s trong địa bàn của bạn: nhập hộ trước.")
-                % {"id": values["head_id_number"]}
+                % {"id": mask_id_number(values["head_id_number"])}
             ]
         project = subproject = None
         try:

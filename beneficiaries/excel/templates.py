@@ -31,17 +31,22 @@ def _groups():
     )
 
 
+def reference_persons(user):
+    """The persons listed on the support template's reference sheet (an export of people: the view logs it)."""
+    return (
+        PrestigiousPerson.objects.for_user(user)
+        .select_related("unit")
+        .order_by("unit__path", "name_key")[:MAX_REFERENCE_ROWS]
+    )
+
+
 def build(kind: str, *, user) -> bytes:
     columns = IMPORTERS[kind].columns
     sheets = [_units(user)]
     if kind in {ImportKind.PERSONS, ImportKind.HOUSEHOLDS}:
         sheets.append(_groups())
     if kind == ImportKind.PERSON_SUPPORTS:
-        persons = (
-            PrestigiousPerson.objects.for_user(user)
-            .select_related("unit")
-            .order_by("unit__path", "name_key")[:MAX_REFERENCE_ROWS]
-        )
+        persons = reference_persons(user)
         sheets.append(
             (
                 "Nguoi co uy tin",

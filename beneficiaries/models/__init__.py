@@ -1,6 +1,7 @@
 """Beneficiaries: ethnic groups (reference data), prestigious persons and their support, beneficiary
 households and theirs, program activities, overlap reviews and Excel uploads."""
 
+from .access import AccessAction, AccessSubject, PersonalDataAccess
 from .activities import ActivityEthnicCount, ProgramActivity
 from .households import CaseReview, Household, HouseholdSupport
 from .imports import ImportBatch, ImportKind
@@ -15,6 +16,8 @@ from .reference import (
 )
 
 __all__ = [
+    "AccessAction",
+    "AccessSubject",
     "ActivityEthnicCount",
     "CaseReview",
     "EthnicGroup",
@@ -24,6 +27,7 @@ __all__ = [
     "HouseholdSupportNorm",
     "ImportBatch",
     "ImportKind",
+    "PersonalDataAccess",
     "PrestigiousPerson",
     "ProgramActivity",
     "SupportActivity",

@@ -44,6 +44,8 @@ class Household(models.Model):
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
     scope_lookup = "unit"
+    # Shown masked to roles that may not see them (beneficiaries/personal_data.py, accounts.scope).
+    personal_fields = ("head_id_number",)
 
     class Meta:
         verbose_name = _("hộ thụ hưởng")

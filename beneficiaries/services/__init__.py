@@ -9,6 +9,7 @@ from .households import (
     household_support_update,
     household_update,
 )
+from .personal_data import record_access
 from .persons import (
     norm_for,
     norm_variant,
@@ -47,6 +48,7 @@ __all__ = [
     "program_activity_create",
     "program_activity_delete",
     "program_activity_update",
+    "record_access",
     "regime_on",
     "support_activities_record",
     "support_activity_create",

@@ -1,5 +1,6 @@
 """Pages of the beneficiaries app: thin views over selectors (reads) and services (writes)."""
 
+from .access import AccessLogView
 from .activities import (
     ActivityCreateView,
     ActivityDeleteView,
@@ -12,7 +13,9 @@ from .households import (
     HouseholdCreateView,
     HouseholdDeleteView,
     HouseholdDetailView,
+    HouseholdExportView,
     HouseholdListView,
+    HouseholdSearchView,
     HouseholdSupportCreateView,
     HouseholdSupportDeleteView,
     HouseholdSupportListView,
@@ -29,6 +32,7 @@ from .persons import (
     PersonCreateView,
     PersonDeleteView,
     PersonDetailView,
+    PersonExportView,
     PersonListView,
     PersonUpdateView,
     SupportCreateView,
@@ -39,6 +43,7 @@ from .persons import (
 )
 
 __all__ = [
+    "AccessLogView",
     "ActivityCreateView",
     "ActivityDeleteView",
     "ActivityListView",
@@ -52,7 +57,9 @@ __all__ = [
     "HouseholdCreateView",
     "HouseholdDeleteView",
     "HouseholdDetailView",
+    "HouseholdExportView",
     "HouseholdListView",
+    "HouseholdSearchView",
     "HouseholdSupportCreateView",
     "HouseholdSupportDeleteView",
     "HouseholdSupportListView",
@@ -65,6 +72,7 @@ __all__ = [
     "PersonCreateView",
     "PersonDeleteView",
     "PersonDetailView",
+    "PersonExportView",
     "PersonListView",
     "PersonUpdateView",
     "SummaryView",

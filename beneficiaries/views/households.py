@@ -17,9 +17,17 @@ from ethnic_portal.mixins import FilteredListMixin, WriterRequiredMixin
 
 from .. import selectors, services
 from ..choices import FundingProgram, HouseholdSupportKind, PovertyStatus
+from ..excel import exports
 from ..filters import HouseholdFilterSet, HouseholdSupportFilterSet
-from ..forms import HouseholdForm, HouseholdSupportForm
-from ..models import Household, HouseholdSupport, HouseholdSupportKindRule, HouseholdSupportNorm
+from ..forms import HouseholdForm, HouseholdSearchForm, HouseholdSupportForm
+from ..models import (
+    AccessAction,
+    AccessSubject,
+    Household,
+    HouseholdSupport,
+    HouseholdSupportKindRule,
+    HouseholdSupportNorm,
+)
 from .common import ObjectMixin
 from .persons import _form_page
 
@@ -41,7 +49,58 @@ class HouseholdListView(FilteredListMixin, ScopedViewMixin, ListView):
         context["by_commune"] = selectors.counts_by_commune(rows)[:12]
         context["by_status"] = selectors.counts_by(rows, "poverty_status", PovertyStatus.choices)
         context["members"] = sum(rows.values_list("members", flat=True))
+        context["search_form"] = HouseholdSearchForm()
         return context
+
+
+class HouseholdSearchView(ScopedViewMixin, View):
+    """Search by the head's citizen ID number, by POST only: the number is in the body, never in an address
+    (nor, therefore, in the browser's history, a Referer or the server's access log). The answer is rendered
+    here, not redirected to a URL that would carry it. Every search is logged (the number itself is not)."""
+
+    model = Household
+    template_name = "beneficiaries/household_search.html"
+
+    def get(self, request):
+        return redirect("beneficiaries:household_list")
+
+    def post(self, request):
+        form = HouseholdSearchForm(request.POST)
+        households = None
+        if form.is_valid():
+            households = list(self.get_queryset().filter(head_id_number=form.cleaned_data["head_id_number"]))
+            services.record_access(
+                request=request, action=AccessAction.SEARCH, subject=AccessSubject.HOUSEHOLD, count=len(households)
+            )
+        if households is None:
+            return render(request, self.template_name, {"search_form": form, "households": None}, status=400)
+        # A fresh form: the page does not echo the number (a masked role sees only the masked one in the table).
+        context = {"search_form": HouseholdSearchForm(), "households": households}
+        return render(request, self.template_name, context)
+
+    def scope_queryset(self, queryset):
+        return selectors.household_list(user=self.request.user)
+
+
+class HouseholdExportView(FilteredListMixin, ScopedViewMixin, View):
+    """The filtered list of households as an Excel file: the user's scope only, ID numbers as the user may see
+    them, and a row in the access log with the number of households exported."""
+
+    model = Household
+    filterset_class = HouseholdFilterSet
+    ordering = HouseholdListView.ordering
+
+    def base_queryset(self):
+        return selectors.household_list(user=self.request.user)
+
+    def get(self, request):
+        rows = self.get_queryset()
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            messages.error(request, " ".join(str(e) for errors in self.filterset.errors.values() for e in errors))
+            return redirect("beneficiaries:household_list")
+        return exports.download(
+            exports.households(rows, user=request.user), request=request, subject=AccessSubject.HOUSEHOLD
+        )
 
 
 class HouseholdDetailView(ScopedViewMixin, DetailView):
@@ -55,6 +114,10 @@ class HouseholdDetailView(ScopedViewMixin, DetailView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         household = self.object
+        # Every rendering of the record page (also after a refused support entry) is a view of personal data.
+        services.record_access(
+            request=self.request, action=AccessAction.VIEW, subject=AccessSubject.HOUSEHOLD, obj=household
+        )
         supports = list(household.supports.select_related("project", "subproject").order_by("-year", "-date", "-pk"))
         overlaps = selectors.overlap_ids(supports)
         for support in supports:
@@ -108,6 +171,9 @@ class HouseholdUpdateView(ScopedViewMixin, ObjectMixin, WriterRequiredMixin, Vie
 
     def get(self, request, pk):
         household = self.object_for(pk)
+        services.record_access(
+            request=request, action=AccessAction.VIEW, subject=AccessSubject.HOUSEHOLD, obj=household
+        )
         initial = {name: getattr(household, name) for name in services.households.HOUSEHOLD_FIELDS}
         form = HouseholdForm(user=request.user, instance=household, initial=initial)
         return _form_page(

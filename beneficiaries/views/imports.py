@@ -11,10 +11,11 @@ from ethnic_portal import import_views
 from ethnic_portal.excel_import import MAX_BYTES, FileRefused, record_preview
 from ethnic_portal.mixins import WriterRequiredMixin
 
+from .. import services
 from ..excel import importers, templates
 from ..excel.importers import IMPORTERS
 from ..forms import ImportForm
-from ..models import ImportBatch, ImportKind
+from ..models import AccessAction, AccessSubject, ImportBatch, ImportKind
 
 
 class ImportView(ScopedViewMixin, WriterRequiredMixin, View):
@@ -65,4 +66,12 @@ class ImportTemplateView(import_views.ImportTemplateView):
     importers = IMPORTERS
 
     def build(self, kind, *, user):
-        return templates.build(kind, user=user)
+        content = templates.build(kind, user=user)
+        if kind == ImportKind.PERSON_SUPPORTS:  # its reference sheet lists the persons in the user's scope
+            services.record_access(
+                request=self.request,
+                action=AccessAction.EXPORT,
+                subject=AccessSubject.PERSON,
+                count=templates.reference_persons(user).count(),
+            )
+        return content

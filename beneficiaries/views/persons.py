@@ -19,9 +19,18 @@ from programs.models import BudgetYear
 
 from .. import selectors, services
 from ..choices import PersonStatus, SupportKind
+from ..excel import exports
 from ..filters import PersonFilterSet, SupportActivityFilterSet
 from ..forms import ParticipantsForm, PersonForm, SupportActivityForm, TetSeasonForm, TrainingCourseForm
-from ..models import PrestigiousPerson, SupportActivity, SupportNorm, TetSeason, TrainingCourse
+from ..models import (
+    AccessAction,
+    AccessSubject,
+    PrestigiousPerson,
+    SupportActivity,
+    SupportNorm,
+    TetSeason,
+    TrainingCourse,
+)
 from .common import ObjectMixin
 
 FORM_TEMPLATE = "beneficiaries/form.html"
@@ -53,6 +62,24 @@ class PersonListView(FilteredListMixin, ScopedViewMixin, ListView):
         return context
 
 
+class PersonExportView(FilteredListMixin, ScopedViewMixin, View):
+    """The filtered list of prestigious persons as an Excel file: the user's scope, logged with its count."""
+
+    model = PrestigiousPerson
+    filterset_class = PersonFilterSet
+    ordering = PersonListView.ordering
+
+    def base_queryset(self):
+        return selectors.person_list(user=self.request.user)
+
+    def get(self, request):
+        rows = self.get_queryset()
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            messages.error(request, " ".join(str(e) for errors in self.filterset.errors.values() for e in errors))
+            return redirect("beneficiaries:person_list")
+        return exports.download(exports.persons(rows, user=request.user), request=request, subject=AccessSubject.PERSON)
+
+
 class PersonDetailView(ScopedViewMixin, DetailView):
     model = PrestigiousPerson
     template_name = "beneficiaries/person_detail.html"
@@ -64,6 +91,8 @@ class PersonDetailView(ScopedViewMixin, DetailView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         person = self.object
+        # Every rendering of the record page (also after a refused support entry) is a view of personal data.
+        services.record_access(request=self.request, action=AccessAction.VIEW, subject=AccessSubject.PERSON, obj=person)
         today = clock.today()
         regime = services.regime_on(today)
         visible_courses = set(TrainingCourse.objects.for_user(self.request.user).values_list("pk", flat=True))
@@ -113,6 +142,7 @@ class PersonUpdateView(ScopedViewMixin, ObjectMixin, WriterRequiredMixin, View):
 
     def get(self, request, pk):
         person = self.object_for(pk)
+        services.record_access(request=request, action=AccessAction.VIEW, subject=AccessSubject.PERSON, obj=person)
         initial = {name: getattr(person, name) for name in services.persons.PERSON_FIELDS}
         form = PersonForm(user=request.user, instance=person, initial=initial)
         return _form_page(
