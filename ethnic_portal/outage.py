@@ -58,9 +58,14 @@ def unavailable_response(request) -> HttpResponse:
     return response
 
 
-def _forget_user(request) -> None:
-    """The rest of the answer's way out must not ask the database again who is logged in."""
+def _spare_the_database(request) -> None:
+    """The rest of the answer's way out must not ask the database again: not who is logged in (a header middleware
+    asks), not the session (SessionMiddleware reads its expiry before deciding not to save it on a 5xx). The session
+    is left as it is in the database and in the cookie, so the user is still signed in once the database is back."""
     request.user = AnonymousUser()
+    session = getattr(request, "session", None)
+    if session is not None and not hasattr(session, "_session_cache"):
+        session._session_cache = {}  # SessionBase's load-once cache: "loaded, nothing in it" for this answer only
 
 
 def _mark(sender, request=None, **kwargs):
@@ -81,8 +86,9 @@ class DatabaseUnavailableMiddleware:
         error = getattr(request, MARK, None)
         if error is not None and response.status_code >= 500:
             # Django logged this failure already (as a server error); the answer only changes its face.
-            _forget_user(request)
-            return unavailable_response(request)
+            _spare_the_database(request)
+            response = unavailable_response(request)
+            response._has_been_logged = True
         return response
 
     def process_exception(self, request, exception):
@@ -96,5 +102,7 @@ class DatabaseUnavailableMiddleware:
             type(error).__name__,
             str(error).strip().splitlines()[0] if str(error).strip() else "",
         )
-        _forget_user(request)
-        return unavailable_response(request)
+        _spare_the_database(request)
+        response = unavailable_response(request)
+        response._has_been_logged = True  # the line above is this failure's one log entry (not django.request's too)
+        return response

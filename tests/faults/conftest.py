@@ -251,3 +251,161 @@ def postgres_test_database_problem() -> str:
     except OSError as error:
         return f"PostgreSQL of DATABASE_URL is not reachable ({error})"
     return ""
+
+
+# --- The served portal: gunicorn (bin/web) with production settings on its own PostgreSQL and Redis ----------
+
+PORTAL_PASSWORD = "Thử-lỗi-2026-an-toàn"
+# Variables of the caller's environment that would point the served portal elsewhere.
+FOREIGN = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CACHE_URL",
+    "PORTAL_TEST_MEDIA_ROOT",
+    "PORTAL_LIVE_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "MEDIA_ROOT",
+    "STATIC_ROOT",
+)
+
+
+class ServedPortal:
+    def __init__(self, folder: Path, cluster: PostgresCluster, redis: RedisServer):
+        self.folder = folder
+        self.cluster = cluster
+        self.redis = redis
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.web: Process | None = None
+        self.seed: dict = {}
+        self.env = {key: value for key, value in os.environ.items() if key not in FOREIGN}
+        self.env.update(
+            {
+                "PYTHON": PYTHON,
+                "DJANGO_SETTINGS_MODULE": "ethnic_portal.settings",
+                "DATABASE_URL": cluster.url("portal"),
+                "CELERY_BROKER_URL": redis.url(0),
+                "CACHE_URL": redis.url(1),
+                "DJANGO_SECRET_KEY": "faults-" + os.urandom(24).hex(),
+                "DJANGO_DEBUG": "0",
+                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                # Plain HTTP on loopback: the three HTTPS switches off, everything else as in production.
+                "DJANGO_SECURE_SSL_REDIRECT": "0",
+                "DJANGO_SESSION_COOKIE_SECURE": "0",
+                "DJANGO_CSRF_COOKIE_SECURE": "0",
+                "MEDIA_ROOT": str(folder / "media"),
+                "STATIC_ROOT": str(folder / "static"),
+                "PORTAL_BIND": f"127.0.0.1:{self.port}",
+                "GUNICORN_WORKERS": "1",
+                "GUNICORN_THREADS": "4",
+                "CELERY_REQUEUE_SECONDS": "2",
+                "CELERY_CONCURRENCY": "1",
+                "FAULTS_PASSWORD": PORTAL_PASSWORD,
+            }
+        )
+
+    def manage(self, *args: str, timeout: float = 300) -> str:
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+        assert result.returncode == 0, f"manage.py {' '.join(args)}: {result.stdout}\n{result.stderr}"
+        return result.stdout
+
+    def prepare(self) -> None:
+        self.manage("migrate", "--noinput")
+        self.manage("load_reference_data")
+        self.manage("collectstatic", "--noinput")
+        result = subprocess.run(
+            [PYTHON, "-m", "tests.faults.seed"], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stderr
+        import json
+
+        self.seed = json.loads(result.stdout.strip().splitlines()[-1])
+
+    def start_web(self) -> None:
+        self.web = Process("web", [str(ROOT / "bin" / "web")], self.env, self.folder)
+        wait_until(lambda: self.health() == 200 or not self.web.alive(), 90, "gunicorn answering /health/")
+        assert self.web.alive(), self.web.tail()
+
+    def start_worker(self, *extra: str) -> Process:
+        worker = Process("portal-worker", [str(ROOT / "bin" / "worker"), *extra], self.env, self.folder)
+        wait_until(lambda: "ready." in worker.log.read_text(errors="replace") or not worker.alive(), 60, "worker")
+        assert worker.alive(), worker.tail()
+        return worker
+
+    def health(self) -> int | None:
+        import requests
+
+        with contextlib.suppress(requests.RequestException):
+            return requests.get(f"{self.url}/health/", timeout=5).status_code
+        return None
+
+    def login(self):
+        """A requests.Session logged in through the login form, as a browser would."""
+        import re
+
+        import requests
+
+        session = requests.Session()
+        page = session.get(f"{self.url}/accounts/login/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        answer = session.post(
+            f"{self.url}/accounts/login/",
+            data={"csrfmiddlewaretoken": token, "username": self.seed["username"], "password": PORTAL_PASSWORD},
+            headers={"Referer": f"{self.url}/accounts/login/"},
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert answer.status_code == 302, answer.text[:500]
+        return session
+
+    def api_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.seed['token']}", "Accept": "application/json"}
+
+    def query(self, sql: str, *params):
+        import psycopg2
+
+        with contextlib.closing(
+            psycopg2.connect(host="127.0.0.1", port=self.cluster.port, user="postgres", dbname="portal")
+        ) as conn:
+            with conn.cursor() as cursor:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall() if cursor.description else []
+            conn.commit()
+        return rows
+
+
+@pytest.fixture(scope="session")
+def served_portal(fault_dir):
+    """gunicorn serving the portal under production settings, on a PostgreSQL cluster and a redis-server of its own
+    (both may be stopped and started by a test). Set up once per run: initdb, migrate, reference data, static files."""
+    if pg_bindir() is None:
+        pytest.skip("needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin/initdb)")
+    if not shutil.which("redis-server"):
+        pytest.skip("needs the redis-server binary (apt-get install redis-server)")
+    if os.geteuid() == 0 and not shutil.which("runuser"):
+        pytest.skip("needs runuser to run PostgreSQL as the postgres user")
+    pg_folder = fault_dir / "pg"
+    pg_folder.mkdir()
+    cluster = PostgresCluster(pg_folder)
+    cluster.init()
+    cluster.start()
+    redis_folder = fault_dir / "portal-redis"
+    redis_folder.mkdir()
+    redis = RedisServer(redis_folder)
+    redis.start()
+    portal = ServedPortal(fault_dir, cluster, redis)
+    try:
+        cluster.create_database("portal")
+        portal.prepare()
+        portal.start_web()
+        yield portal
+    finally:
+        if portal.web is not None:
+            portal.web.stop()
+        if redis.process is not None:
+            redis.stop()
+        if cluster.running():
+            cluster.stop()
