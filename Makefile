@@ -48,6 +48,15 @@ loadtest: venv
 	$(PY) -m pytest -m load $(PYTEST_ARGS)
 test-slow: fuzz faults loadtest
 
+## Backup and restore (PostgreSQL or SQLite, whichever DATABASE_URL names; MEDIA_ROOT included):
+##   make backup                       → backups/ethnic_portal-YYYYMMDD-HHMMSS.tar.gz (BACKUP_DIR)
+##   make restore FILE=backups/….tar.gz  asks to type "yes";  YES=1 does not ask (scripts, no terminal)
+backup: venv .dev-secret-key
+	$(DEV_ENV) $(PY) manage.py backup
+restore: venv .dev-secret-key
+	$(if $(FILE),,$(error Cách dùng: make restore FILE=backups/ethnic_portal-….tar.gz [YES=1]))
+	$(DEV_ENV) $(PY) manage.py restore "$(FILE)"$(if $(YES), --yes)
+
 ## Known vulnerabilities in the pinned dependencies (PyPI advisory database).
 audit: venv
 	$(PY) -m pip_audit --requirement requirements.txt --progress-spinner off
