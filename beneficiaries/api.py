@@ -417,7 +417,7 @@ class HouseholdViewSet(LoggedRetrieveMixin, ScopedModelViewSet):
 
     @extend_schema(request=HouseholdSearchSerializer, responses=HouseholdSearchResultSerializer)
     @action(detail=False, methods=["post"], permission_classes=[permissions.IsAuthenticated, ReadsProgramData])
-    def search(self, request):
+    def search(self, request, format=None):  # `format`: the router's `.json` suffix
         """The households in the caller's scope whose head has this citizen ID number (0 or 1)."""
         query = HouseholdSearchSerializer(data=request.data)
         query.is_valid(raise_exception=True)

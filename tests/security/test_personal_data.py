@@ -410,6 +410,14 @@ def test_the_api_searches_by_post(request, api_as, household, name, caplog):
     no_number_anywhere_in_the_log()
 
 
+def test_the_api_search_answers_with_the_format_suffix_too(api_as, household, district_user):
+    api = api_as(district_user)
+    response = api.post("/api/v1/households/search.json", {"head_id_number": NUMBER}, format="json")
+    assert response.status_code == 200
+    assert response.json()["results"][0]["head_id_number"] == NUMBER
+    assert api.post("/api/v1/households/search.json").status_code == 400
+
+
 def test_the_api_search_is_refused_to_roles_that_read_no_program_data(api_as, admin_user, api_client, household):
     assert (
         api_as(admin_user).post("/api/v1/households/search/", {"head_id_number": NUMBER}, format="json").status_code
