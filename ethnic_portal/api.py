@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, pagination, permissions, serializers
+from rest_framework.authtoken import serializers as authtoken_serializers
 from rest_framework.authtoken import views as authtoken_views
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -46,8 +47,29 @@ REFUSALS = {
 }
 
 
+# Messages of Django's and DRF's validators that their Vietnamese catalogues lack, by error code: a query filter
+# (django-filter's form) or a serializer field reports them with that code.
+MESSAGES_BY_CODE = {
+    "null_characters_not_allowed": gettext_lazy("Không được chứa ký tự NUL (\\x00)."),
+    "surrogate_characters_not_allowed": gettext_lazy("Chứa ký tự Unicode không hợp lệ (nửa cặp surrogate)."),
+}
+
+
+def _translate_codes(detail):
+    if isinstance(detail, dict):
+        return {key: _translate_codes(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_translate_codes(item) for item in detail]
+    if isinstance(detail, exceptions.ErrorDetail) and detail.code in MESSAGES_BY_CODE:
+        return exceptions.ErrorDetail(str(MESSAGES_BY_CODE[detail.code]), code=detail.code)
+    return detail
+
+
 def _in_vietnamese(exc) -> None:
     """Puts the portal's Vietnamese message on DRF's own refusal (status, headers and Retry-After stay)."""
+    if isinstance(exc, exceptions.ValidationError):
+        exc.detail = _translate_codes(exc.detail)
+        return
     if isinstance(exc, exceptions.Throttled):
         seconds = exc.wait if exc.wait is not None else 60
         message = _("Quá nhiều yêu cầu trong thời gian ngắn; hãy thử lại sau %(seconds)s giây.") % {"seconds": seconds}
@@ -74,8 +96,7 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, exceptions.ParseError):
         exc = exceptions.ParseError(_("Nội dung gửi lên không phải JSON hợp lệ."))
-    else:
-        _in_vietnamese(exc)
+    _in_vietnamese(exc)
     return drf_exception_handler(exc, context)
 
 
@@ -239,9 +260,20 @@ class ProgramCodeField(serializers.SlugRelatedField):
         return row
 
 
+class AuthTokenSerializer(VietnameseErrorsMixin, authtoken_serializers.AuthTokenSerializer):
+    """DRF's `{"username", "password"}` with the portal's Vietnamese refusals (a number, a list, a NUL…)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.update(field_errors(serializers.CharField))
+
+
 class ObtainAuthToken(authtoken_views.ObtainAuthToken):
     """DRF's token endpoint, with django-axes' lockout: axes flags the request it is given, which here is DRF's
     wrapper; the flag is copied to Django's request so that AxesMiddleware answers the lockout (429, JSON)."""
+
+    serializer_class = AuthTokenSerializer
 
     def post(self, request, *args, **kwargs):
         try:

@@ -113,3 +113,54 @@ def test_a_body_that_is_not_json_gets_a_vietnamese_400(api_as, province_user):
     response = api_as(province_user).post("/api/v1/allocations/", data="{năm: 2024", content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"detail": "Nội dung gửi lên không phải JSON hợp lệ."}
+
+
+# --- Found by the fuzz run (tests/security/test_fuzz.py): every refusal is JSON with a Vietnamese message -----
+
+
+def test_an_address_no_route_matches_is_a_json_404(api_as, province_user):
+    """An id that is not a number (the routes take digits only) answered Django's HTML 404 page."""
+    api = api_as(province_user)
+    for path in ["/api/v1/allocations/abc/", "/api/v1/households/-1/", "/api/v1/không-có/"]:
+        response = api.get(path)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Không tìm thấy địa chỉ này trong API."}
+
+
+def test_a_missing_or_wrong_token_is_a_401_in_vietnamese(api_client, reference_data):
+    response = api_client.get("/api/v1/units/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["detail"].startswith("Chưa xác thực: gửi kèm tiêu đề “Authorization: Token <mã>”")
+    response = api_client.get("/api/v1/units/", HTTP_AUTHORIZATION="Token 0000000000000000000000000000000000000000")
+    assert response.status_code == 401
+    assert response.json()["detail"].startswith("Mã xác thực (token) không hợp lệ")
+
+
+def test_a_nul_character_in_a_filter_or_a_field_is_refused_in_vietnamese(api_as, province_user):
+    api = api_as(province_user)
+    response = api.get("/api/v1/units/", {"parent": "06\x00"})
+    assert response.status_code == 400
+    assert response.json() == {"parent": ["Không được chứa ký tự NUL (\\x00)."]}
+    response = api.post("/api/v1/households/", {"head_name": "Nông\x00Lan"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["head_name"] == ["Không được chứa ký tự NUL (\\x00)."]
+
+
+def test_a_page_past_the_end_and_an_unsupported_body_are_refused_in_vietnamese(api_as, province_user):
+    api = api_as(province_user)
+    response = api.get("/api/v1/units/", {"page": 999})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Không có trang này (page phải là số trang từ 1 đến trang cuối)."}
+    response = api.post("/api/v1/households/", data="<xml/>", content_type="application/xml")
+    assert response.status_code == 415
+    assert response.json()["detail"].startswith("Kiểu nội dung này không được hỗ trợ")
+
+
+@pytest.mark.parametrize(
+    "body", [{"username": ["tinh"], "password": "x"}, {"username": "tinh", "password": {"mật khẩu": 1}}]
+)
+def test_a_token_request_with_a_value_that_is_not_text_is_a_vietnamese_400(api_client, province_user, body):
+    response = api_client.post("/api/v1/auth/token/", body, format="json")
+    assert response.status_code == 400
+    assert list(response.json().values()) == [["Phải là chuỗi ký tự."]]

@@ -349,3 +349,19 @@ def test_the_api_clock_is_the_real_date(api_as, new_commune_user):
     )
     assert response.status_code == 400
     assert "không được sau hôm nay" in response.json()["date"][0]
+
+
+# --- Found by the fuzz run (tests/security/test_fuzz.py) ----------------------------------------------------
+
+
+def test_a_household_or_person_is_put_with_its_unit_code(api_as, province_user, make_household, make_person, village):
+    """A unit code in a PUT looked for the row's `year`, which households and persons do not have (500)."""
+    api = api_as(province_user)
+    household = make_household()
+    response = api.put(f"{HOUSEHOLDS}{household.pk}/", household_body(village, members=6), format="json")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["unit"], response.json()["members"]) == (village.code, 6)
+    person = make_person()
+    response = api.put(f"{PERSONS}{person.pk}/", person_body(village, unit="không-có"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"unit": ["Không có đơn vị mã “không-có” trong địa bàn của bạn."]}
