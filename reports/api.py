@@ -117,7 +117,7 @@ class ReportJobViewSet(ScopedModelViewSet):
         }
     )
     @action(detail=True, methods=["get"], url_path="download")
-    def download(self, request, pk=None):
+    def download(self, request, pk=None, format=None):  # `format`: the router also routes download.json
         job = self.get_object()
         try:
             services.report_download(actor=request.user, job=job, via_api=True)
