@@ -22,6 +22,7 @@ from ethnic_portal.excel_import import XLSX_CONTENT_TYPE
 from ethnic_portal.excel_safe import append_row
 
 from .. import services
+from ..choices import CommunityRole, Gender, PersonStatus, PovertyStatus
 from ..models import AccessAction
 from ..personal_data import shown
 
@@ -39,7 +40,14 @@ def _place(unit) -> tuple[str, str]:
     return unit.name, parent
 
 
+def _labels(choices) -> dict:
+    """A choice's label once per export, not once per row (lazy translations are costly by the thousand)."""
+    return {value: str(label) for value, label in choices}
+
+
 def households(queryset, *, user) -> Export:
+    poverty = _labels(PovertyStatus.choices)
+
     def rows():
         for h in queryset.iterator(chunk_size=1000):
             place, parent = _place(h.unit)
@@ -52,7 +60,7 @@ def households(queryset, *, user) -> Export:
                 place,
                 parent,
                 h.members,
-                h.get_poverty_status_display(),
+                poverty.get(h.poverty_status, h.poverty_status),
                 h.poverty_year,
                 h.note,
             ]
@@ -78,24 +86,26 @@ def households(queryset, *, user) -> Export:
 
 
 def persons(queryset, *, user) -> Export:
+    gender, role, status = _labels(Gender.choices), _labels(CommunityRole.choices), _labels(PersonStatus.choices)
+
     def rows():
         for p in queryset.iterator(chunk_size=1000):
             place, parent = _place(p.unit)
             yield [
                 p.pk,
                 p.full_name,
-                p.get_gender_display(),
+                gender.get(p.gender, p.gender),
                 p.birth_year,
                 p.ethnic_group.name,
                 p.unit.code,
                 place,
                 parent,
-                p.get_community_role_display(),
+                role.get(p.community_role, p.community_role),
                 p.term_start,
                 p.term_end,
                 p.approval_decision_no,
                 p.approval_decision_date.strftime("%d/%m/%Y") if p.approval_decision_date else "",
-                p.get_status_display(),
+                status.get(p.status, p.status),
                 p.note,
             ]
 

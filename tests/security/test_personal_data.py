@@ -298,6 +298,7 @@ def test_the_household_export_is_scoped_masked_and_logged(request, client_as, ho
     names = [row[header.index("Họ tên chủ hộ")] for row in rows]
     assert names == ["Nông Thị Lan"]  # the other district's household is not exported, even by the province
     assert numbers == [NUMBER if name in SEES else MASKED]
+    assert [row[header.index("Phân loại hộ")] for row in rows] == ["Hộ nghèo"]
     [row] = log_rows(user=user, action="export")
     assert (row.subject, row.record_count, row.object_id) == ("household", 1, None)
 
@@ -306,6 +307,7 @@ def test_the_person_export_and_the_support_template_are_logged(client_as, person
     response = client_as(province_user).get(reverse("beneficiaries:person_export"))
     header, *rows = _sheet_rows(response)
     assert [row[header.index("Họ và tên")] for row in rows] == ["Hoàng Văn Thắng"]
+    assert [(row[header.index("Giới tính")], row[header.index("Năm sinh")]) for row in rows] == [("Nam", 1958)]
     [row] = log_rows(user=province_user, action="export")
     assert (row.subject, row.record_count) == ("person", 1)
     # The support template lists the persons of the scope on a reference sheet: an export of people too.
