@@ -18,9 +18,13 @@ import json
 import os
 import random
 import re
+from http.client import RemoteDisconnected
 from pathlib import Path
 
 from locust import HttpUser, between, events, task
+from locust.clients import LocustHttpAdapter
+from urllib3.exceptions import ProtocolError
+from urllib3.util.retry import Retry
 
 if not os.environ.get("LOAD_PLAN") or not os.environ.get("LOAD_RESULTS"):
     raise RuntimeError("Run through tests/load/test_locust.py (make loadtest): LOAD_PLAN and LOAD_RESULTS are unset.")
@@ -34,7 +38,26 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # The writes the portal confirmed, one dict each; and the ones whose outcome is unknown (no usable answer).
 CONFIRMED: list[dict] = []
 UNCONFIRMED: list[dict] = []
+# Requests sent again because the server had closed the kept-alive connection they went out on (see KeptAliveRetry).
+RESENT: list[dict] = []
 _SLOTS = {kind: iter(PLAN[kind]) for kind in ("writers", "province", "district")}
+
+
+class KeptAliveRetry(Retry):
+    """Send a request once more when the connection it went out on was reset or closed without an answer, and
+    only then — as browsers do when gunicorn (bin/web, keep-alive 2 s) closes an idle kept-alive connection just as
+    a request goes out on it: the server never read that request. Anything else (refused connection, timeout, an
+    answer with any status) is not retried. A resent write that had in fact been stored would be refused as a
+    duplicate voucher (a failure), so a resend can never hide a lost or doubled write; each one is counted."""
+
+    RESETS = (ConnectionResetError, RemoteDisconnected, BrokenPipeError)
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        reset = isinstance(error, ProtocolError) and any(isinstance(arg, self.RESETS) for arg in error.args)
+        if not reset:
+            return Retry(0, read=False).increment(method, url, response, error, _pool, _stacktrace)
+        RESENT.append({"method": method, "url": url, "error": repr(error)})
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def _vnd(amount: int) -> str:
@@ -42,8 +65,11 @@ def _vnd(amount: int) -> str:
 
 
 def _snippet(response) -> str:
-    text = (response.text or "")[:300] if response is not None else ""
-    return " ".join(text.split())
+    if response is None:
+        return ""
+    if not response.status_code:  # no answer at all: say why (connection refused, reset, timeout…)
+        return repr(response.error)
+    return " ".join((response.text or "")[:300].split())
 
 
 class Officer(HttpUser):
@@ -58,6 +84,8 @@ class Officer(HttpUser):
         except StopIteration:
             raise RuntimeError(f"More {self.kind} users than the plan has slots for.") from None
         self.api_headers = {"Authorization": f"Token {self.slot['token']}", "Accept": "application/json"}
+        retry = KeptAliveRetry(total=1, connect=0, read=1, other=0, status=0, redirect=0, allowed_methods=None)
+        self.client.mount("http://", LocustHttpAdapter(pool_manager=None, max_retries=retry))
         self.login()
 
     # --- requests with their one expected answer ---------------------------------------------------------
@@ -240,7 +268,8 @@ class DistrictOfficer(Reader):
 
 def _write_results(**_kwargs):
     RESULTS.write_text(
-        json.dumps({"confirmed": CONFIRMED, "unconfirmed": UNCONFIRMED}, ensure_ascii=False), encoding="utf-8"
+        json.dumps({"confirmed": CONFIRMED, "unconfirmed": UNCONFIRMED, "resent": RESENT}, ensure_ascii=False),
+        encoding="utf-8",
     )
 
 

@@ -211,15 +211,23 @@ def _stats_table(stats_csv: Path) -> tuple[list[dict], str]:
     return rows, "\n".join(lines)
 
 
+SERVER_TROUBLE = ("Traceback", "[ERROR]", "[CRITICAL]", " ERROR ", " CRITICAL ")
+
+
 def _server_errors(log: Path) -> list[str]:
-    """Lines of the gunicorn log (access log and errors) that show a 5xx answer or a traceback."""
+    """Lines of the gunicorn log that show a 5xx answer (access log), a traceback, or an error of gunicorn (a worker
+    timed out or died) or of Django."""
     found = []
     for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
         parts = line.split('" ')
         status = parts[1].split(" ", 1)[0] if len(parts) > 1 else ""
-        if status.startswith("5") and status.isdigit() or "Traceback" in line or "[CRITICAL]" in line:
+        if (status.startswith("5") and status.isdigit()) or any(mark in line for mark in SERVER_TROUBLE):
             found.append(line)
     return found
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
 
 
 def test_fifty_officers_for_a_minute_lose_nothing(tmp_path, capsys):
@@ -320,6 +328,7 @@ def test_fifty_officers_for_a_minute_lose_nothing(tmp_path, capsys):
     # --- what happened ------------------------------------------------------------------------------------
     results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else None
     confirmed = results["confirmed"] if results else []
+    resent = results["resent"] if results else []
     stored = tally["disbursements"]
     posted_sum = sum(w["amount"] for w in confirmed)
     stored_sum = sum(d["amount"] for d in stored)
@@ -338,7 +347,9 @@ def test_fifty_officers_for_a_minute_lose_nothing(tmp_path, capsys):
         table,
         "",
         f"writes confirmed: {len(confirmed)} ({via_api} API 201, {len(confirmed) - via_api} form 302), "
-        f"{posted_sum:,} đồng; stored: {len(stored)}, {stored_sum:,} đồng".replace(",", "."),
+        f"{_vnd(posted_sum)} đồng; stored: {len(stored)}, {_vnd(stored_sum)} đồng",
+        f"requests resent once after gunicorn closed the kept-alive connection they went out on: {len(resent)} "
+        f"({sum(1 for r in resent if r['method'] == 'POST')} POST)",
         f"reports: {json.dumps(reports)} (queue drained {drain_seconds:.0f} s after the run)",
     ]
     report_text = "\n".join(summary)
