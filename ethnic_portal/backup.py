@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -430,9 +430,14 @@ def create_backup(directory: str | Path | None = None) -> BackupResult:
                 os.fsync(raw.fileno())
             read_archive(partial)  # the archive as written can be read back and matches its manifest
             os.replace(partial, final)
-        except BaseException:
+        except BaseException as error:
             with contextlib.suppress(OSError):
                 partial.unlink()
+            if isinstance(error, OSError):
+                raise BackupError(
+                    _("Không ghi được bản sao lưu vào %(folder)s (%(error)s); không có tệp nào được tạo.")
+                    % {"folder": directory, "error": error}
+                ) from error
             raise
     return BackupResult(final, manifest, time.monotonic() - started)
 
@@ -507,10 +512,18 @@ def read_archive(
                     _copy(reader, None)
                 else:
                     destination = folder / relative
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    with open(destination, "wb") as handle:
-                        _copy(reader, handle)
-                    os.utime(destination, (member.mtime, member.mtime))
+                    try:
+                        destination.parent.mkdir(parents=True, exist_ok=True)
+                        with open(destination, "wb") as handle:
+                            _copy(reader, handle)
+                        os.utime(destination, (member.mtime, member.mtime))
+                    except gzip.BadGzipFile:
+                        raise
+                    except OSError as error:
+                        raise BackupError(
+                            _("Không ghi được %(path)s khi đọc bản sao lưu (%(error)s): không có gì thay đổi.")
+                            % {"path": destination, "error": error}
+                        ) from error
                     extracted[name] = destination
                 found[name] = {"size": reader.size, "sha256": reader.digest.hexdigest()}
     except BackupError:
@@ -757,7 +770,14 @@ def restore_backup(archive: str | Path, *, confirm: Callable[[dict], bool]) -> R
                 _restore_postgres(database_file)
             else:
                 _restore_sqlite(database_file)
-        differences = _differences(manifest["tables"], current_fingerprints())
+        try:
+            restored = current_fingerprints()
+        except DatabaseError as error:
+            raise BackupError(
+                _("Đã khôi phục cơ sở dữ liệu nhưng không đọc lại được để kiểm tra (%s); MEDIA_ROOT chưa bị thay.")
+                % error
+            ) from error
+        differences = _differences(manifest["tables"], restored)
         if differences:
             raise BackupError(
                 _(
@@ -768,7 +788,7 @@ def restore_backup(archive: str | Path, *, confirm: Callable[[dict], bool]) -> R
             )
         _swap_media(staged, root, stamp)
         notes = _migration_notes()
-        extra = sorted(set(current_fingerprints()) - set(manifest["tables"]))
+        extra = sorted(set(restored) - set(manifest["tables"]))
         if extra:
             notes.append(
                 _("Các bảng không có trong bản sao lưu vẫn còn trong cơ sở dữ liệu: %s.") % ", ".join(extra[:10])
