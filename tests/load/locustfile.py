@@ -266,11 +266,35 @@ class DistrictOfficer(Reader):
     fixed_count = len(PLAN["district"])
 
 
-def _write_results(**_kwargs):
-    RESULTS.write_text(
-        json.dumps({"confirmed": CONFIRMED, "unconfirmed": UNCONFIRMED, "resent": RESENT}, ensure_ascii=False),
-        encoding="utf-8",
-    )
+def _final_stats(environment) -> dict:
+    """The run's figures once every user has stopped (the --csv files are written on a timer and may miss the last
+    second): per request type and in all, the count, failures, rate and p50/p95/max in ms; and the failures."""
+
+    def figures(entry, name):
+        return {
+            "name": name,
+            "method": entry.method or "",
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "rps": round(entry.total_rps, 2),
+            "p50": entry.get_response_time_percentile(0.5),
+            "p95": entry.get_response_time_percentile(0.95),
+            "max": round(entry.max_response_time or 0),
+        }
+
+    stats = environment.stats
+    return {
+        "requests": [figures(entry, entry.name) for entry in sorted(stats.entries.values(), key=lambda e: e.name)],
+        "total": figures(stats.total, "all requests"),
+        "failures": [error.to_dict() for error in stats.errors.values()],
+    }
+
+
+def _write_results(environment=None, **_kwargs):
+    results = {"confirmed": CONFIRMED, "unconfirmed": UNCONFIRMED, "resent": RESENT}
+    if environment is not None and environment.stats is not None:
+        results["stats"] = _final_stats(environment)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
 
 
 events.test_stop.add_listener(_write_results)
