@@ -21,7 +21,7 @@ from ethnic_portal.api import (
     field_errors,
 )
 from ethnic_portal.formatting import MAX_AMOUNT
-from ethnic_portal.forms import MAX_PK
+from ethnic_portal.forms import MAX_PK, is_digits
 from programs.models import Project, SubProject
 
 from . import selectors, services
@@ -115,7 +115,7 @@ class ScopedPkField(serializers.PrimaryKeyRelatedField):
         return self.scoped_model.objects.for_user(self.context["request"].user)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).strip().isdigit():
+        if isinstance(data, bool) or not isinstance(data, int | str) or not is_digits(str(data).strip()):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if int(data) > MAX_PK:
             self.fail("does_not_exist", pk_value=data)

@@ -23,7 +23,7 @@ from ethnic_portal.api import (
     field_errors,
 )
 from ethnic_portal.formatting import compute_rate
-from ethnic_portal.forms import budget_year, pk_value, scoped_units
+from ethnic_portal.forms import budget_year, is_digits, pk_value, scoped_units
 from programs.models import CapitalType, Project, SubProject
 
 from . import selectors, services
@@ -36,7 +36,7 @@ class AllocationPkField(serializers.PrimaryKeyRelatedField):
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int) or pk_value(data) is None:
-            if isinstance(data, int | str) and str(data).strip().isdigit():
+            if isinstance(data, int | str) and is_digits(str(data).strip()):
                 self.fail("does_not_exist", pk_value=data)
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(pk_value(data))

@@ -16,10 +16,15 @@ from .formatting import format_vnd
 MAX_PK = 2**63 - 1  # a bigger number is no row, and would overflow the database's integer
 
 
+def is_digits(text: str) -> bool:
+    """Digits 0–9 only. `str.isdigit` also says yes to "²" or "١٢", which `int()` refuses or reads as a number."""
+    return text.isascii() and text.isdigit()
+
+
 def budget_year(value) -> int | None:
-    """`value` as a budget year of the Program, or None (text, 0, 99999…)."""
+    """`value` as a budget year of the Program, or None (text, 0, 99999, "²"…)."""
     text = str(value if value is not None else "").strip()
-    if not text.isdigit() or len(text) > 4:
+    if not is_digits(text) or len(text) > 4:
         return None
     year = int(text)
     return year if BudgetYear.objects.filter(year=year).exists() else None
@@ -28,7 +33,7 @@ def budget_year(value) -> int | None:
 def pk_value(value) -> int | None:
     """A primary key typed in a request, or None when it cannot be one."""
     text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() and int(text) <= MAX_PK else None
+    return int(text) if is_digits(text) and int(text) <= MAX_PK else None
 
 
 def scoped_units(user):

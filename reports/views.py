@@ -11,7 +11,7 @@ from django.views.generic import DetailView, ListView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import policy_for
-from ethnic_portal.forms import apply_service_errors
+from ethnic_portal.forms import apply_service_errors, is_digits, pk_value
 
 from . import selectors, services
 from .forms import ReportRequestForm, ReportSettingForm, year_options
@@ -48,7 +48,7 @@ class ReportListView(ReportsRoleMixin, ScopedViewMixin, ListView):
     def scope_queryset(self, queryset):
         queryset = queryset.select_related("unit", "requested_by", "previous")
         params = self.request.GET
-        if params.get("year", "").isdigit():
+        if is_digits(params.get("year", "")) and len(params["year"]) <= 4:
             queryset = queryset.filter(year=int(params["year"]))
         if params.get("level") in ReportLevel.values:
             queryset = queryset.filter(level=params["level"])
@@ -209,9 +209,9 @@ class ReportDiffView(ReportsRoleMixin, ScopedViewMixin, DetailView):
         )
         other_pk = self.request.GET.get("with", "")
         if other_pk:
-            if not other_pk.isdigit():
+            if pk_value(other_pk) is None:
                 raise Http404
-            other = get_object_or_404(same, pk=int(other_pk))
+            other = get_object_or_404(same, pk=pk_value(other_pk))
         else:
             other = job.previous if job.previous_id and same.filter(pk=job.previous_id).exists() else None
         if other is not None and other.pk != job.pk:

@@ -164,3 +164,47 @@ def test_a_token_request_with_a_value_that_is_not_text_is_a_vietnamese_400(api_c
     response = api_client.post("/api/v1/auth/token/", body, format="json")
     assert response.status_code == 400
     assert list(response.json().values()) == [["Phải là chuỗi ký tự."]]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/progress/?unit=06&year=²", None),
+        ("/api/v1/allocations/", {"year": "²", "unit": "061"}),
+        ("/api/v1/disbursements/", {"allocation": "²", "date": "2024-01-01", "amount": 5}),
+        (
+            "/api/v1/support-activities/",
+            {"person": "²", "kind": "other", "date": "2024-01-01", "funded_by": "province"},
+        ),
+        ("/api/v1/household-supports/", {"household": "¹²", "kind": "water", "year": 2024, "amount": 5}),
+    ],
+)
+def test_a_superscript_digit_is_not_a_number_and_not_a_500(api_as, province_user, path, body):
+    """`"²".isdigit()` is true but `int("²")` raises: years and ids read that way answered 500."""
+    api = api_as(province_user)
+    response = api.get(path) if body is None else api.post(path, body, format="json")
+    assert response.status_code == 400
+    assert all(isinstance(messages, list) for messages in response.json().values())
+
+
+def test_the_report_pages_read_a_superscript_digit_as_no_number(client_as, province_user):
+    import datetime
+
+    from disbursement import services as ledger
+    from ethnic_portal import clock
+    from programs.models import Project
+    from reports import services as report_services
+
+    with clock.as_of(datetime.date(2024, 7, 15)):
+        ledger.allocation_create(
+            actor=province_user,
+            **{"year": 2024, "project": Project.objects.get(code="DA1", program__phase=1), "subproject": None},
+            **{"unit": unit("06"), "capital_type": "recurrent", "source": "central", "origin_year": 2024},
+            **{"amount": 1_000_000, "decision_no": "1/QĐ", "decision_date": datetime.date(2024, 2, 1)},
+            decision_body="UBND tỉnh Bắc Kạn",
+        )
+    job = report_services.report_request(actor=province_user, level="province", unit="06", year=2024, period="year")
+    client = client_as(province_user)
+    assert client.get("/reports/", {"year": "²"}).status_code == 200
+    assert client.get(f"/reports/{job.pk}/diff/", {"with": "²"}).status_code == 404
+    assert client.get(f"/reports/{job.pk}/diff/", {"with": "9" * 30}).status_code == 404
