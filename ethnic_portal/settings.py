@@ -259,12 +259,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Redis down or hung: a request that hands a task over gives up within seconds (connect 3 s, three tries) instead of
-# retrying for a minute; the report then waits in the database and is sent again when Redis is back
-# (reports.services.requeue_waiting, every CELERY_REQUEUE_SECONDS).
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
+# Redis down or hung: a request that hands a task over gives up within seconds (two tries, each bounded by the
+# connect and socket timeouts) instead of retrying for a minute; the report then waits in the database and is sent
+# again when Redis is back (reports.services.requeue_waiting, every CELERY_REQUEUE_SECONDS).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 3
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 }
@@ -276,9 +277,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How often a worker looks for such tasks (kombu's default would scan only every 100 s).
     "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 4)),
     "unacked_restore_throttle": 1,
-    "socket_connect_timeout": 3,
+    "socket_connect_timeout": 2,
     # A Redis that hangs (accepts the connection, never answers) must not hang a request either.
-    "socket_timeout": 3,
+    "socket_timeout": 2,
 }
 CELERY_REQUEUE_SECONDS = env_int("CELERY_REQUEUE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE: dict = {

@@ -37,6 +37,7 @@ from accounts.models import User
 from accounts.scope import Role, can_request_reports, path_condition, policy_for, unit_in_scope, visible_roots
 from disbursement.models import Allocation, Period, PeriodKind, PeriodStatus
 from disbursement.services import year_setting
+from ethnic_portal.forms import is_digits
 from geography.models import AdministrativeUnit, Level
 from programs.models import BudgetYear
 
@@ -106,7 +107,7 @@ def resolve_unit(*, actor, unit, year: int | None) -> AdministrativeUnit:
 
 def _budget_year(value) -> int | None:
     text = str(value if value is not None else "").strip()
-    if not text.isdigit() or len(text) > 4:
+    if not is_digits(text) or len(text) > 4:  # not str.isdigit: "²" passes it and int() refuses it
         return None
     year = int(text)
     return year if BudgetYear.objects.filter(year=year).exists() else None
@@ -229,17 +230,30 @@ def queue_unavailable_message() -> str:
     )
 
 
+# After a failed hand-over, this process does not try the broker again for this many seconds: while Redis hangs,
+# each try costs its timeouts, and the web threads must not all wait on it. The job waits queued either way.
+BROKER_RETRY_SECONDS = 15.0
+_broker_down_until = 0.0
+
+
+class _BrokerSkipped(Exception):
+    """Not sent: the broker failed moments ago in this process."""
+
+
 def _enqueue(job: ReportJob) -> None:
     """Hand the build to Celery after the commit, and note when (`enqueued_at`).
 
-    If the broker cannot be reached (settings bound that to a few seconds), the job stays queued with a note for the
-    user in `error` (cleared when a run claims it), and `requeue_waiting` sends it once the broker is back: the
-    request that asked for it still answers at once. In-process (no broker), a failure the build did not catch fails
-    the job with its reason."""
+    If the broker cannot be reached (settings bound that to a few seconds, and for BROKER_RETRY_SECONDS after a
+    failure this process does not try again), the job stays queued with a note for the user in `error` (cleared when
+    a run claims it), and `requeue_waiting` sends it once the broker is back: the request that asked for it still
+    answers. In-process (no broker), a failure the build did not catch fails the job with its reason."""
+    global _broker_down_until
     from .tasks import report_build_task
 
     sent_at = timezone.now()
     try:
+        if not settings.CELERY_TASK_ALWAYS_EAGER and time.monotonic() < _broker_down_until:
+            raise _BrokerSkipped("the task queue failed moments ago")
         report_build_task.delay(job.pk)
     except Exception as error:
         if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -249,6 +263,8 @@ def _enqueue(job: ReportJob) -> None:
             if failed is not None:
                 job.status, job.error, job.finished_at = failed.status, failed.error, failed.finished_at
             return
+        if not isinstance(error, _BrokerSkipped):
+            _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
         logger.warning(
             "report %s waits for the task queue (%s: %s); it is sent again when the queue is back",
             job.pk,

@@ -342,8 +342,9 @@ class ServedPortal:
             return requests.get(f"{self.url}/health/", timeout=5).status_code
         return None
 
-    def login(self):
-        """A requests.Session logged in through the login form, as a browser would."""
+    def login(self, username: str | None = None):
+        """A requests.Session logged in through the login form, as a browser would (the district officer unless
+        another username is given)."""
         import re
 
         import requests
@@ -353,7 +354,11 @@ class ServedPortal:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         answer = session.post(
             f"{self.url}/accounts/login/",
-            data={"csrfmiddlewaretoken": token, "username": self.seed["username"], "password": PORTAL_PASSWORD},
+            data={
+                "csrfmiddlewaretoken": token,
+                "username": username or self.seed["username"],
+                "password": PORTAL_PASSWORD,
+            },
             headers={"Referer": f"{self.url}/accounts/login/"},
             timeout=10,
             allow_redirects=False,

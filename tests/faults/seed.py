@@ -1,7 +1,7 @@
 """Test-only: what the served portal of the fault tests needs beyond the reference data, written through the services.
 
 Run by tests/faults/conftest.py as `python -m tests.faults.seed` with the portal's environment, after migrate and
-load_reference_data: a district officer of Ba Bể (061) with a known password and an API token, and Ba Bể's 2024
+load_reference_data: a district officer of Ba Bể (061) with a known password and an API token, an administrator, and Ba Bể's 2024
 capital with a disbursement, so that a report can be asked for. Prints what the tests need as JSON.
 """
 
@@ -25,17 +25,18 @@ def main() -> None:
 
     password = os.environ["FAULTS_PASSWORD"]
 
-    def unit(code):
-        return AdministrativeUnit.objects.get(code=code, valid_from__isnull=True)
+    def unit(code, current=False):
+        return AdministrativeUnit.objects.get(code=code, valid_from=datetime.date(2025, 7, 1) if current else None)
 
-    def user(username, role, code):
-        account = User(username=username, full_name=f"Cán bộ thử {username}", role=role, unit=unit(code))
+    def user(username, role, code, current=False):
+        account = User(username=username, full_name=f"Cán bộ thử {username}", role=role, unit=unit(code, current))
         account.set_password(password)
         account.save()
         return account
 
     province = user("tinh.faults", "province", "06")
     officer = user("huyen.faults", "district", "061")
+    admin = user("quantri.faults", "admin", "19", current=True)  # reads the system status page
     with clock.as_of(datetime.date(2024, 7, 15)):
         allocation = ledger.allocation_create(
             actor=province,
@@ -57,6 +58,7 @@ def main() -> None:
     json.dump(
         {
             "username": officer.username,
+            "admin": admin.username,
             "token": Token.objects.create(user=officer).key,
             "unit_pk": officer.unit_id,
             "allocation": allocation.pk,

@@ -98,6 +98,7 @@ def test_an_unreachable_broker_leaves_the_job_queued_and_the_requeue_sends_it_wh
         return report_build_task.apply(args=[job_id])
 
     monkeypatch.setattr(report_build_task, "delay", delay)
+    monkeypatch.setattr(services, "_broker_down_until", 0.0)  # restored after the test: no pause left for others
     settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker (pytest-django restores it)
     with django_capture_on_commit_callbacks(execute=True):
         job = request(district_user)
@@ -119,6 +120,32 @@ def test_an_unreachable_broker_leaves_the_job_queued_and_the_requeue_sends_it_wh
     assert (job.status, job.attempts, job.error) == (ReportStatus.DONE, 1, "")
     assert job.enqueued_at is not None
     assert services.requeue_waiting() == []  # sent once
+
+
+def test_after_a_broker_failure_requests_do_not_wait_on_it_again_for_a_while(
+    small_ledger, district_user, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    tries = []
+
+    def hung(job_id):
+        tries.append(job_id)
+        raise BrokerError("Timeout reading from socket")
+
+    monkeypatch.setattr(report_build_task, "delay", hung)
+    monkeypatch.setattr(services, "_broker_down_until", 0.0)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks(execute=True):
+        first = request(district_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = request(district_user, period="year")
+    assert tries == [first.pk]  # the second request did not try the broker: it failed moments ago
+    assert first.waiting_for_queue
+    assert second.waiting_for_queue
+    monkeypatch.setattr(services, "_broker_down_until", 0.0)  # the pause is over: the broker is tried again
+    services._enqueue(second)
+    assert tries == [first.pk, second.pk]
 
 
 def test_a_queued_job_the_queue_lost_is_sent_again_and_one_waiting_a_day_is_failed(
