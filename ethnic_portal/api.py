@@ -217,7 +217,8 @@ class ScopedUnitField(serializers.SlugRelatedField):
         return scoped_units(self.context["request"].user)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int):
+        # A NUL cannot be in a code, and PostgreSQL refuses it in a query (a 500): "invalid" before looking.
+        if isinstance(data, bool) or not isinstance(data, str | int) or "\x00" in str(data):
             self.fail("invalid")
         code = str(data).strip()
         versions = self.get_queryset().filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
@@ -240,7 +241,8 @@ class ProgramCodeField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", **kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, str | int):
+        # A NUL cannot be in a code, and PostgreSQL refuses it in a query (a 500): "invalid" before looking.
+        if isinstance(data, bool) or not isinstance(data, str | int) or "\x00" in str(data):
             self.fail("invalid")
         code = str(data).strip()
         rows = list(self.get_queryset().filter(code=code).order_by("pk")[:10])

@@ -52,6 +52,9 @@ class UnitViewSet(ScopedReadOnlyViewSet):
     serializer_class = UnitSerializer
     filterset_class = UnitFilterSet
     lookup_field = "code"
+    # A village's code has a dot (01888.91), which DRF's default pattern leaves out; a NUL is no code (and
+    # PostgreSQL refuses it in a query).
+    lookup_value_regex = r"[^/\x00]+"
 
     def scope_queryset(self, queryset):
         return queryset.select_related("parent").order_by("path")

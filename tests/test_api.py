@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 import yaml
 
@@ -177,6 +179,7 @@ def test_a_token_request_with_a_value_that_is_not_text_is_a_vietnamese_400(api_c
             {"person": "²", "kind": "other", "date": "2024-01-01", "funded_by": "province"},
         ),
         ("/api/v1/household-supports/", {"household": "¹²", "kind": "water", "year": 2024, "amount": 5}),
+        ("/api/v1/reports/", {"level": "province", "unit": "06", "year": "²", "period": "H1"}),
     ],
 )
 def test_a_superscript_digit_is_not_a_number_and_not_a_500(api_as, province_user, path, body):
@@ -208,3 +211,31 @@ def test_the_report_pages_read_a_superscript_digit_as_no_number(client_as, provi
     assert client.get("/reports/", {"year": "²"}).status_code == 200
     assert client.get(f"/reports/{job.pk}/diff/", {"with": "²"}).status_code == 404
     assert client.get(f"/reports/{job.pk}/diff/", {"with": "9" * 30}).status_code == 404
+
+
+def test_a_village_is_read_by_its_code_and_a_nul_is_no_code(api_as, province_user):
+    """A village's code has a dot: `units/01888.91/` was read as the commune 01888 in the format “91” (404)."""
+    village = VillageFactory(parent=unit("01888"), code="01888.91", valid_to=datetime.date(2025, 6, 30))
+    api = api_as(province_user)
+    response = api.get(f"/api/v1/units/{village.code}/")
+    assert response.status_code == 200
+    assert (response.json()["code"], response.json()["parent"]) == ("01888.91", "01888")
+    assert api.get("/api/v1/units/06.json").json()["code"] == "06"  # the format suffix still works
+    response = api.get("/api/v1/units/06%00/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Không tìm thấy địa chỉ này trong API."}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/households/", {"unit": "01888\x00"}),
+        ("/api/v1/allocations/", {"project": "DA1\x00", "unit": "061"}),
+    ],
+)
+def test_a_nul_in_a_code_is_an_invalid_code(api_as, province_user, path, body):
+    """PostgreSQL refuses a NUL in a query: the unit and project code fields looked the code up anyway (500)."""
+    response = api_as(province_user).post(path, body, format="json")
+    assert response.status_code == 400
+    field = next(name for name in body if "\x00" in str(body[name]))
+    assert response.json()[field] in (["Mã đơn vị không hợp lệ."], ["Mã dự án không hợp lệ."])
