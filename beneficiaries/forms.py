@@ -322,4 +322,8 @@ class ReviewForm(BootstrapFormMixin, forms.Form):
 
 class ImportForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Loại dữ liệu"), choices=ImportKind.choices, widget=forms.RadioSelect)
-    file = forms.FileField(label=_("Tệp Excel (.xlsx)"), help_text=_("Dùng đúng mẫu tải về ở trang này; tối đa 5 MB."))
+    file = forms.FileField(
+        label=_("Tệp Excel (.xlsx)"),
+        help_text=_("Dùng đúng mẫu tải về ở trang này; tối đa 5 MB."),
+        error_messages={"empty": _("Tệp rỗng."), "required": _("Chọn tệp Excel để tải lên.")},
+    )

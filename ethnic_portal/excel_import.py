@@ -155,10 +155,23 @@ def check_file(content: bytes, *, max_bytes: int = MAX_BYTES, max_uncompressed: 
             infos = archive.infolist()
             if sum(info.file_size for info in infos) > max_uncompressed:
                 raise FileRefused(_("Tệp giải nén ra quá lớn, không xử lý."))
-            if any(info.filename.lower().endswith("vbaproject.bin") for info in infos):
+            if any(info.filename.lower().endswith("vbaproject.bin") for info in infos) or _declares_macros(archive):
                 raise FileRefused(_("Tệp có macro (VBA): hãy lưu lại dưới dạng .xlsx không có macro."))
     except zipfile.BadZipFile as exc:
         raise FileRefused(_("Tệp không phải Excel .xlsx hoặc đã hỏng.")) from exc
+
+
+def _declares_macros(archive: zipfile.ZipFile) -> bool:
+    """A macro project under any part name: Excel finds it by its content type (and a macro-enabled workbook says
+    so in its own), which every part must have in [Content_Types].xml; the name vbaProject.bin is only a habit."""
+    try:
+        info = archive.getinfo("[Content_Types].xml")
+    except KeyError:
+        return False
+    if info.file_size > 1024 * 1024:
+        return True  # no honest workbook declares that many parts: refuse rather than read it
+    declared = archive.read(info).lower()
+    return b"vbaproject" in declared or b"macroenabled" in declared
 
 
 def open_workbook(content: bytes, **limits):
