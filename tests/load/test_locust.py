@@ -27,6 +27,7 @@ import json
 import math
 import os
 import platform
+import resource
 import secrets
 import signal
 import socket
@@ -208,6 +209,32 @@ def _stats_table(stats: dict) -> str:
     return "\n".join(lines)
 
 
+def _cpu_seconds(group: int) -> float:
+    """CPU time (user + system, with reaped children) of the processes of a process group, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != group:
+                continue
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / ticks
+
+
+def _cpu_snapshot(processes: "Processes") -> dict[str, float]:
+    """CPU seconds so far of web, worker and beat (their process groups) and of the children waited for (locust)."""
+    snapshot = {name: _cpu_seconds(process.pid) for name, process in processes.running.items()}
+    snapshot["locust"] = (
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime
+    )
+    return snapshot
+
+
 SERVER_TROUBLE = ("Traceback", "[ERROR]", "[CRITICAL]", " ERROR ", " CRITICAL ")
 
 
@@ -285,6 +312,8 @@ def test_fifty_officers_for_a_minute_lose_nothing(tmp_path, capsys):
 
         results_path = folder / "results.json"
         load_avg_before = os.getloadavg()
+        cpu_before = _cpu_snapshot(processes)
+        run_started = time.monotonic()
         locust = subprocess.run(
             [
                 PY, "-m", "locust", "-f", str(ROOT / "tests" / "load" / "locustfile.py"), "--headless",
@@ -298,7 +327,10 @@ def test_fifty_officers_for_a_minute_lose_nothing(tmp_path, capsys):
             text=True,
             timeout=RAMP + SECONDS + 180,
         )  # fmt: skip
+        run_seconds = time.monotonic() - run_started
         load_avg_after = os.getloadavg()
+        cpu_after = _cpu_snapshot(processes)
+        cpu = {name: cpu_after[name] - cpu_before.get(name, 0) for name in cpu_after}
         (folder / "locust.out").write_text(locust.stdout + locust.stderr, encoding="utf-8")
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
         assert "stats" in results, f"locust wrote no results (exit {locust.returncode}):\n{locust.stderr[-3000:]}"
@@ -336,12 +368,15 @@ def test_fifty_officers_for_a_minute_lose_nothing(tmp_path, capsys):
         f"Load test: {USERS} users ({len(plan['writers'])} commune writers over {plan['volumes']['writer_communes']} "
         f"communes, {len(plan['province'])} province and {len(plan['district'])} district officers), "
         f"{RAMP} s ramp-up ({SPAWN_RATE:g} logins/s) then {SECONDS} s at full strength, "
-        "against gunicorn + PostgreSQL + a Celery worker on Redis",
+        "against gunicorn + PostgreSQL, with a Celery worker and beat on Redis",
         *_machine(server_version, env),
         f"data: {plan['volumes']['units']} units, {plan['volumes']['allocations']} allocations, "
         f"{plan['volumes']['disbursements']} disbursements, {plan['volumes']['households']} households before the run; "
         f"setup {setup_seconds:.0f} s",
-        f"load average (1 min) before {load_avg_before[0]:.2f}, after {load_avg_after[0]:.2f}",
+        f"load average (1 min) before {load_avg_before[0]:.2f}, after {load_avg_after[0]:.2f}; CPU seconds used in the "
+        f"{run_seconds:.0f} s of the run ({os.cpu_count()} CPU = {run_seconds * (os.cpu_count() or 1):.0f} CPU-s): "
+        + ", ".join(f"{name} {value:.0f}" for name, value in cpu.items())
+        + " (PostgreSQL's and other programs' not counted)",
         "",
         table,
         "",
