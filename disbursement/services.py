@@ -153,6 +153,22 @@ def check_period_open(*, unit: AdministrativeUnit, year: int, day: datetime.date
             )
 
 
+def _check_records_open(allocation: Allocation, *, unit: AdministrativeUnit, year: int) -> None:
+    """The allocation's disbursements and monthly plan, as records of `unit` in `year`, may be written now.
+
+    Moving an allocation to another unit or year moves them too: out of the old unit's periods and into the new
+    one's, so both must be open for each date they carry.
+    """
+    days = set(allocation.disbursements.values_list("date", flat=True))
+    days |= {datetime.date(year, month, 1) for month in allocation.plan_lines.values_list("month", flat=True)}
+    checked = set()
+    for day in sorted(days):
+        kinds = tuple(_covering_kinds(day, year))
+        if kinds not in checked:  # one day per set of periods is enough
+            checked.add(kinds)
+            check_period_open(unit=unit, year=year, day=day)
+
+
 # --- Allocations -----------------------------------------------------------------------------
 
 
@@ -370,6 +386,8 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
     check_period_open(unit=allocation.unit, year=allocation.year, day=allocation.decision_date)
     values = {name: changes.get(name, getattr(allocation, name)) for name in ALLOCATION_FIELDS}
     note = changes.get("note", allocation.note)
+    if allocation.carried_from_id is not None:
+        _check_carried_line_kept(allocation, values)
     if isinstance(values["unit"], AdministrativeUnit):
         _require_write(actor, values["unit"])
     cleaned = _validate_allocation(actor=actor, **values)
@@ -382,6 +400,9 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
         )
     if allocation.disbursements.exists() and values["year"] != allocation.year:
         raise ValidationError({"year": _("Phân bổ đã có giải ngân nên không đổi được năm ngân sách.")})
+    if values["unit"].pk != allocation.unit_id or values["year"] != allocation.year:
+        _check_records_open(allocation, unit=allocation.unit, year=allocation.year)
+        _check_records_open(allocation, unit=values["unit"], year=values["year"])
     if allocation.carried_from_id is None:
         _check_duplicate(
             {k: values[k] for k in ALLOCATION_FIELDS if k not in {"amount", "decision_date", "decision_body"}},
@@ -393,6 +414,20 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
     allocation._history_user = actor
     allocation.save()
     return allocation
+
+
+# A carried-over row is the unspent balance of last year's line: its line, years and amount are not typed in.
+CARRIED_FIXED_FIELDS = ["year", "project", "subproject", "capital_type", "source", "origin_year", "amount"]
+
+
+def _check_carried_line_kept(allocation: Allocation, values: dict) -> None:
+    changed = [name for name in CARRIED_FIXED_FIELDS if values[name] != getattr(allocation, name)]
+    if changed:
+        message = _(
+            "Phân bổ này là số dư chuyển nguồn từ phân bổ số %(pk)s: giữ nguyên năm, dòng vốn và số vốn chuyển sang. "
+            "Muốn thay đổi số vốn, hãy điều chỉnh theo quyết định."
+        ) % {"pk": allocation.carried_from_id}
+        raise ValidationError(dict.fromkeys(changed, message))
 
 
 @transaction.atomic
@@ -473,8 +508,11 @@ def allocation_delete(*, actor, allocation: Allocation) -> None:
     if hasattr(allocation, "carried_to"):
         raise ValidationError(_("Phân bổ này đã chuyển nguồn sang năm sau nên không xóa được."))
     check_period_open(unit=allocation.unit, year=allocation.year, day=allocation.decision_date)
+    _check_records_open(allocation, unit=allocation.unit, year=allocation.year)
+    for line in allocation.plan_lines.all():  # one by one, so that each history row names the actor
+        line._history_user = actor
+        line.delete()
     allocation._history_user = actor
-    allocation.plan_lines.all().delete()
     allocation.delete()
 
 
@@ -711,6 +749,10 @@ def carry_over(
         errors["decision_no"] = [_("Phải nhập số quyết định chuyển nguồn.")]
     if not isinstance(decision_date, datetime.date):
         errors["decision_date"] = [_("Phải nhập ngày quyết định chuyển nguồn.")]
+    elif decision_date > clock.today():
+        errors["decision_date"] = [_("Ngày quyết định không được sau hôm nay.")]
+    if not (decision_body or "").strip():
+        errors["decision_body"] = [_("Phải nhập cơ quan ban hành quyết định.")]
     if not BudgetYear.objects.filter(year=from_year + 1).exists():
         errors["from_year"] = [_("Năm %(year)s không thuộc Chương trình.") % {"year": from_year + 1}]
     if errors:
@@ -732,6 +774,8 @@ def carry_over(
             continue
         if source.unit_id not in targets:
             targets[source.unit_id] = successor_in(source.unit, from_year + 1)
+            # The carried rows are records of the next year dated on the decision: its periods must be open.
+            check_period_open(unit=targets[source.unit_id], year=from_year + 1, day=decision_date)
         target_unit = targets[source.unit_id]
         carried = Allocation(
             year=from_year + 1,
@@ -868,16 +912,20 @@ def year_setting_save(
         errors["carryover_deadline"] = [_("Hạn giải ngân vốn chuyển sang phải trong năm %(year)s.") % {"year": year}]
     if errors:
         raise ValidationError(errors)
-    setting, _created = YearSetting.objects.select_for_update().get_or_create(
-        province=province,
-        year=year,
-        defaults={"h1_deadline": h1_deadline, "year_deadline": year_deadline, "carryover_deadline": carryover_deadline},
-    )
-    setting.h1_deadline, setting.year_deadline, setting.carryover_deadline = (
-        h1_deadline,
-        year_deadline,
-        carryover_deadline,
-    )
+    deadlines = {"h1_deadline": h1_deadline, "year_deadline": year_deadline, "carryover_deadline": carryover_deadline}
+    # One save, by the actor: get_or_create would first write a history row naming nobody.
+    setting = YearSetting.objects.select_for_update().filter(province=province, year=year).first()
+    try:
+        with transaction.atomic():
+            return _save_year_setting(setting or YearSetting(province=province, year=year), deadlines, actor)
+    except IntegrityError:  # another officer saved this year's first settings at the same moment: update them
+        setting = YearSetting.objects.select_for_update().get(province=province, year=year)
+        return _save_year_setting(setting, deadlines, actor)
+
+
+def _save_year_setting(setting: YearSetting, deadlines: dict, actor) -> YearSetting:
+    for name, value in deadlines.items():
+        setattr(setting, name, value)
     setting._history_user = actor
     setting.save()
     return setting

@@ -419,3 +419,118 @@ def test_year_settings_are_checked(province_user):
         )
     assert set(messages_of(error)) == {"h1_deadline", "year_deadline", "carryover_deadline"}
     assert not YearSetting.objects.exists()
+
+
+def test_the_first_year_setting_is_one_history_row_naming_the_actor(province_user):
+    deadlines = {
+        "h1_deadline": datetime.date(2024, 9, 30),
+        "year_deadline": datetime.date(2025, 2, 15),
+        "carryover_deadline": datetime.date(2024, 11, 30),
+    }
+    services.year_setting_save(actor=province_user, province=unit("06"), year=2024, **deadlines)
+    assert list(YearSetting.history.values_list("history_type", "history_user", "h1_deadline")) == [
+        ("+", province_user.pk, datetime.date(2024, 9, 30))
+    ]
+    services.year_setting_save(
+        actor=province_user, province=unit("06"), year=2024, **{**deadlines, "h1_deadline": datetime.date(2024, 10, 5)}
+    )
+    assert YearSetting.objects.get().h1_deadline == datetime.date(2024, 10, 5)
+    assert list(YearSetting.history.order_by("history_id").values_list("history_type", "history_user")) == [
+        ("+", province_user.pk),
+        ("~", province_user.pk),
+    ]
+
+
+# --- Found by the property tests (test_properties.py) --------------------------------------------
+
+
+def test_deleting_an_allocation_records_who_deleted_its_plan(make_allocation, district_user):
+    allocation = make_allocation(amount=1_000)
+    services.plan_set(actor=district_user, allocation=allocation, months={3: 200, 9: 500})
+    services.allocation_delete(actor=district_user, allocation=allocation)
+    deleted = PlanLine.history.filter(history_type="-").values_list("month", "history_user")
+    assert sorted(deleted) == [(3, district_user.pk), (9, district_user.pk)]
+
+
+def test_an_allocation_whose_plan_lies_in_a_locked_period_is_not_deleted(make_allocation, district_user):
+    allocation = make_allocation(amount=1_000, decision_date=datetime.date(2024, 7, 2))
+    services.plan_set(actor=district_user, allocation=allocation, months={3: 200})
+    services.period_submit(actor=district_user, period=services.period_for(unit("061"), 2024, "H1"))
+    with pytest.raises(ValidationError, match="đã được gửi phê duyệt"):
+        services.allocation_delete(actor=district_user, allocation=allocation)
+    assert PlanLine.objects.filter(allocation=allocation).exists()
+
+
+def test_moving_an_allocation_does_not_take_disbursements_out_of_a_locked_period(
+    make_allocation, district_user, other_district_user, province_user
+):
+    # Decided in July (outside H1), disbursed in June (inside H1), then H1 is approved.
+    allocation = make_allocation(decision_date=datetime.date(2024, 7, 2))
+    services.disbursement_create(
+        actor=district_user, allocation=allocation, date=datetime.date(2024, 6, 10), amount=5, voucher_no="KB-6"
+    )
+    h1 = services.period_for(unit("061"), 2024, "H1")
+    services.period_submit(actor=district_user, period=h1)
+    services.period_approve(actor=province_user, period=h1)
+    with pytest.raises(ValidationError, match="Huyện Ba Bể đã được phê duyệt"):
+        services.allocation_update(actor=province_user, allocation=allocation, unit=unit("064"))
+    allocation.refresh_from_db()
+    assert allocation.unit == unit("061")
+    # Nor into another district's locked period.
+    services.period_reopen(actor=province_user, period=h1, comment="Chuyển phân bổ sang Chợ Đồn")
+    other_h1 = services.period_for(unit("064"), 2024, "H1")
+    services.period_submit(actor=other_district_user, period=other_h1)
+    with pytest.raises(ValidationError, match="Huyện Chợ Đồn đã được gửi phê duyệt"):
+        services.allocation_update(actor=province_user, allocation=allocation, unit=unit("064"))
+    services.period_return(actor=province_user, period=other_h1, comment="Nhận thêm phân bổ")
+    services.allocation_update(actor=province_user, allocation=allocation, unit=unit("064"))
+    allocation.refresh_from_db()
+    assert allocation.unit == unit("064")
+
+
+def _carry(actor, **overrides):
+    decision = {
+        "decision_no": "01/QĐ-UBND",
+        "decision_date": datetime.date(2025, 1, 5),
+        "decision_body": "UBND tỉnh Bắc Kạn",
+        **overrides,
+    }
+    return services.carry_over(actor=actor, province=unit("06"), from_year=2024, **decision)
+
+
+def test_carry_over_refuses_a_locked_next_year_a_future_date_and_no_issuing_body(
+    make_allocation, district_user, province_user, clock
+):
+    make_allocation(amount=1_000)
+    clock(datetime.date(2025, 1, 10))
+    with pytest.raises(ValidationError) as error:
+        _carry(province_user, decision_date=datetime.date(2025, 1, 11), decision_body=" ")
+    assert messages_of(error) == {
+        "decision_date": ["Ngày quyết định không được sau hôm nay."],
+        "decision_body": ["Phải nhập cơ quan ban hành quyết định."],
+    }
+    services.period_submit(actor=district_user, period=services.period_for(unit("061"), 2025, "H1"))
+    with pytest.raises(ValidationError, match="6 tháng đầu năm năm 2025 của Huyện Ba Bể đã được gửi phê duyệt"):
+        _carry(province_user)
+    assert not Allocation.objects.filter(year=2025).exists()
+
+
+def test_a_carried_balance_keeps_its_year_line_and_amount(make_allocation, province_user, clock):
+    make_allocation(amount=1_000)
+    clock(datetime.date(2025, 1, 10))
+    (carried,) = _carry(province_user)
+    for change in ({"year": 2024}, {"amount": 5_000}, {"source": "local"}, {"origin_year": 2025}):
+        with pytest.raises(ValidationError) as error:
+            services.allocation_update(actor=province_user, allocation=carried, **change)
+        assert "là số dư chuyển nguồn từ phân bổ số" in messages_of(error)[next(iter(change))][0]
+    services.allocation_update(actor=province_user, allocation=carried, note="Số dư năm 2024")
+    carried.refresh_from_db()
+    assert (carried.year, carried.amount, carried.note) == (2025, 1_000, "Số dư năm 2024")
+    services.allocation_adjust(
+        actor=province_user,
+        allocation=carried,
+        new_amount=800,
+        decision_no="02/QĐ-UBND",
+        decision_date=datetime.date(2025, 1, 8),
+        decision_body="UBND tỉnh Bắc Kạn",
+    )
