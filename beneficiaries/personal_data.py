@@ -65,3 +65,24 @@ def kept_if_masked(value, current: str) -> str:
     if current and text == mask_id_number(current):
         return current
     return value
+
+
+def shown_by_unit(user, model, field: str):
+    """For exports of many rows read as values: a function (unit_id, unit_path, value) → the value as `user` may
+    see it, by the same rule as `shown` (accounts.scope.can_see_personal_data, which decides by the unit's path),
+    asked once per unit instead of once per row."""
+    if field not in getattr(model, "personal_fields", ()):
+        return lambda unit_id, unit_path, value: value
+    from geography.models import AdministrativeUnit
+
+    allowed: dict = {}
+
+    def show(unit_id, unit_path, value):
+        if value is None:
+            return None
+        may = allowed.get(unit_id)
+        if may is None:
+            may = allowed[unit_id] = can_see_personal_data(user, AdministrativeUnit(pk=unit_id, path=unit_path))
+        return value if may else mask_id_number(value)
+
+    return show

@@ -17,13 +17,14 @@ from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_approve, can_submit, can_write
 from ethnic_portal import clock, import_views
 from ethnic_portal.excel_import import MAX_BYTES, FileRefused, record_preview
+from ethnic_portal.export_views import ExportView
 from ethnic_portal.forms import budget_year, pk_value, run_service, scoped_units
 from ethnic_portal.mixins import FilteredListMixin, ProvinceRequiredMixin, WriterRequiredMixin
 from programs.models import BudgetYear, SubProject
 
 from . import selectors, services
+from .excel import exports, templates
 from .excel import importer as importers
-from .excel import templates
 from .excel.importer import IMPORTERS
 from .filters import AllocationFilterSet, DisbursementFilterSet
 from .forms import (
@@ -47,13 +48,14 @@ class AllocationListView(FilteredListMixin, ScopedViewMixin, ListView):
     template_name = "disbursement/allocation_list.html"
     context_object_name = "allocations"
     filterset_class = AllocationFilterSet
-    ordering = ("-year", "unit__path", "project__number", "subproject__number", "capital_type", "pk")
+    ordering = exports.ALLOCATION_ORDERING
 
     def base_queryset(self):
         return selectors.allocation_list(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["export_url"] = reverse("disbursement:allocation_export")
         context["totals"] = selectors.totals(self.filterset.qs)
         context["today"] = clock.today()
         context["paces"] = selectors.paces(context["allocations"], today=context["today"])
@@ -219,15 +221,30 @@ class DisbursementListView(FilteredListMixin, ScopedViewMixin, ListView):
     template_name = "disbursement/disbursement_list.html"
     context_object_name = "disbursements"
     filterset_class = DisbursementFilterSet
-    ordering = ("-date", "-pk")
+    ordering = exports.DISBURSEMENT_ORDERING
 
     def base_queryset(self):
         return selectors.disbursement_list(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["export_url"] = reverse("disbursement:disbursement_export")
         context["total"] = self.filterset.qs.aggregate(total=Sum("amount"))["total"] or 0
         return context
+
+
+class AllocationExportView(ExportView):
+    """The filtered allocation list as an Excel file (the user's scope; amounts in đồng, exact)."""
+
+    model = Allocation
+    spec = exports.ALLOCATIONS
+
+
+class DisbursementExportView(ExportView):
+    """The filtered disbursement list as an Excel file (the user's scope; amounts in đồng, exact)."""
+
+    model = Disbursement
+    spec = exports.DISBURSEMENTS
 
 
 class DisbursementCreateView(ScopedViewMixin, WriterRequiredMixin, View):

@@ -12,3 +12,41 @@ def ping_task() -> dict:
         "database_name": str(connection.settings_dict["NAME"]),
         "units": AdministrativeUnit.objects.unscoped_for_system().count(),
     }
+
+
+@shared_task(
+    bind=True,
+    name="ethnic_portal.export_build_task",
+    acks_late=True,  # a worker that dies mid-build leaves the message to be delivered again
+    reject_on_worker_lost=True,
+    max_retries=3,
+    default_retry_delay=15,
+    ignore_result=True,
+)
+def export_build_task(self, job_id: int) -> dict:
+    """Write one export job's file (ethnic_portal/export_jobs.py). A lost database connection is retried; any other
+    error fails the job with its reason."""
+    from django.utils.translation import gettext as _
+
+    from . import export_jobs
+
+    try:
+        job = export_jobs.export_build(job_id=job_id)
+    except export_jobs.RETRYABLE as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            job = export_jobs.export_fail(
+                job_id=job_id,
+                error=_("Không kết nối được cơ sở dữ liệu sau %(n)s lần thử; hãy xuất lại.")
+                % {"n": self.request.retries + 1},
+            )
+            return {"job": job_id, "status": job.status if job else None}
+        raise self.retry(exc=error, countdown=15 * (self.request.retries + 1)) from error
+    return {"job": job_id, "status": job.status if job else None}
+
+
+@shared_task(name="ethnic_portal.export_cleanup_task", ignore_result=True)
+def export_cleanup_task() -> dict:
+    """Hourly (beat): export files older than EXPORT_KEEP_HOURS removed, lost builds failed."""
+    from . import export_jobs
+
+    return {"removed": export_jobs.export_cleanup()}

@@ -19,6 +19,7 @@ urlpatterns = [
     path("ledger/", include("disbursement.urls")),
     path("beneficiaries/", include("beneficiaries.urls")),
     path("reports/", include("reports.urls")),
+    path("exports/", include("ethnic_portal.export_urls")),
     path("system/", views.SystemStatusView.as_view(), name="system_status"),
     path("health/", views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -12,6 +12,7 @@ from django.views.generic import DetailView, ListView
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_write
 from ethnic_portal import clock
+from ethnic_portal.export_views import ExportView
 from ethnic_portal.forms import run_service
 from ethnic_portal.mixins import FilteredListMixin, WriterRequiredMixin
 
@@ -37,7 +38,7 @@ class HouseholdListView(FilteredListMixin, ScopedViewMixin, ListView):
     template_name = "beneficiaries/household_list.html"
     context_object_name = "households"
     filterset_class = HouseholdFilterSet
-    ordering = ("unit__path", "name_key", "pk")
+    ordering = exports.HOUSEHOLD_ORDERING
 
     def base_queryset(self):
         return selectors.household_list(user=self.request.user)
@@ -82,25 +83,12 @@ class HouseholdSearchView(ScopedViewMixin, View):
         return selectors.household_list(user=self.request.user)
 
 
-class HouseholdExportView(FilteredListMixin, ScopedViewMixin, View):
+class HouseholdExportView(ExportView):
     """The filtered list of households as an Excel file: the user's scope only, ID numbers as the user may see
-    them, and a row in the access log with the number of households exported."""
+    them, and a row in the access log with the number of households exported (beneficiaries/excel/exports.py)."""
 
     model = Household
-    filterset_class = HouseholdFilterSet
-    ordering = HouseholdListView.ordering
-
-    def base_queryset(self):
-        return selectors.household_list(user=self.request.user)
-
-    def get(self, request):
-        rows = self.get_queryset()
-        if self.filterset.is_bound and not self.filterset.is_valid():
-            messages.error(request, " ".join(str(e) for errors in self.filterset.errors.values() for e in errors))
-            return redirect("beneficiaries:household_list")
-        return exports.download(
-            exports.households(rows, user=request.user), request=request, subject=AccessSubject.HOUSEHOLD
-        )
+    spec = exports.HOUSEHOLDS
 
 
 class HouseholdDetailView(ScopedViewMixin, DetailView):

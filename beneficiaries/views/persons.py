@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_write, policy_for
 from ethnic_portal import clock
+from ethnic_portal.export_views import ExportView
 from ethnic_portal.forms import budget_year, run_service
 from ethnic_portal.mixins import FilteredListMixin, ProvinceRequiredMixin, WriterRequiredMixin
 from programs.models import BudgetYear
@@ -48,7 +49,7 @@ class PersonListView(FilteredListMixin, ScopedViewMixin, ListView):
     template_name = "beneficiaries/person_list.html"
     context_object_name = "persons"
     filterset_class = PersonFilterSet
-    ordering = ("unit__path", "name_key", "pk")
+    ordering = exports.PERSON_ORDERING
 
     def base_queryset(self):
         return selectors.person_list(user=self.request.user)
@@ -62,22 +63,11 @@ class PersonListView(FilteredListMixin, ScopedViewMixin, ListView):
         return context
 
 
-class PersonExportView(FilteredListMixin, ScopedViewMixin, View):
+class PersonExportView(ExportView):
     """The filtered list of prestigious persons as an Excel file: the user's scope, logged with its count."""
 
     model = PrestigiousPerson
-    filterset_class = PersonFilterSet
-    ordering = PersonListView.ordering
-
-    def base_queryset(self):
-        return selectors.person_list(user=self.request.user)
-
-    def get(self, request):
-        rows = self.get_queryset()
-        if self.filterset.is_bound and not self.filterset.is_valid():
-            messages.error(request, " ".join(str(e) for errors in self.filterset.errors.values() for e in errors))
-            return redirect("beneficiaries:person_list")
-        return exports.download(exports.persons(rows, user=request.user), request=request, subject=AccessSubject.PERSON)
+    spec = exports.PERSONS
 
 
 class PersonDetailView(ScopedViewMixin, DetailView):

@@ -271,7 +271,7 @@ def test_province_staff_may_send_the_masked_number_back_unchanged(api_as, househ
 
 
 def _sheet_rows(response):
-    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    book = load_workbook(io.BytesIO(response.getvalue()), read_only=True)  # a streamed FileResponse
     return [list(row) for row in book.active.iter_rows(values_only=True)]
 
 
