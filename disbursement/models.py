@@ -366,3 +366,77 @@ class ImportBatch(models.Model):
 
     def get_absolute_url(self):
         return reverse("disbursement:import_batch", args=[self.pk])
+
+
+# --- Summaries (disbursement/summary.py keeps them) ---------------------------------------------
+
+
+class LedgerSummary(models.Model):
+    """The allocations of one budget line (year, project, sub-project, capital type, source, origin year) summed over
+    a unit and everything below it: one row per line for every unit on the path of the allocation's unit, so the
+    figures of a district, a province or the country are read from a few rows instead of summed from the ledger.
+
+    Kept by disbursement/summary.py in the same transaction as each write of the services; `rebuild_all()`
+    recomputes them from the raw rows. Money in integer đồng; "H1" means dated up to 30/06 of the budget year.
+    """
+
+    # The unique index below leads with the unit: no separate index on it (nor on the project) to keep up.
+    unit = models.ForeignKey("geography.AdministrativeUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    year = models.PositiveSmallIntegerField()
+    project = models.ForeignKey("programs.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
+    subproject_key = models.PositiveIntegerField(help_text="pk of the sub-project, 0 when the line has none")
+    capital_type = models.CharField(max_length=12, choices=CapitalType.choices)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    origin_year = models.PositiveSmallIntegerField()
+    allocations = models.IntegerField(default=0)  # how many allocations the line sums
+    allocated = models.BigIntegerField(default=0)
+    disbursed = models.BigIntegerField(default=0)  # every disbursement, whatever its date
+    disbursed_h1 = models.BigIntegerField(default=0)  # dated up to 30/06 of the year
+    planned = models.BigIntegerField(default=0)  # the monthly plans, all months
+    planned_h1 = models.BigIntegerField(default=0)  # months 1–6
+    planned_disbursed = models.BigIntegerField(default=0)  # disbursed on allocations that have a plan
+    planned_disbursed_h1 = models.BigIntegerField(default=0)  # dated up to 30/06, on allocations planned in 1–6
+    active_h1 = models.IntegerField(default=0)  # allocations with a disbursement dated 01/01–30/06 of the year
+    active_h2 = models.IntegerField(default=0)  # allocations with a disbursement dated 01/07–31/12 of the year
+    last_date = models.DateField(null=True, blank=True)  # no disbursement of the line is dated after this day
+
+    objects = ScopedQuerySet.as_manager()
+    scope_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("tổng hợp vốn theo dòng")
+        verbose_name_plural = _("tổng hợp vốn theo dòng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "year", "project", "subproject_key", "capital_type", "source", "origin_year"],
+                name="ledger_summary_line",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} · {self.year} · {self.project_id}/{self.subproject_key} · {self.capital_type}"
+
+
+class LedgerMonthSummary(models.Model):
+    """Planned and disbursed by month of a budget year, summed over a unit and everything below it.
+
+    `month` counts from January of the budget year: 1–12 are its months (a plan's month, or the month of a
+    disbursement's date); a date outside the year gets the month before 1 or after 12 it falls in.
+    """
+
+    unit = models.ForeignKey("geography.AdministrativeUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    year = models.PositiveSmallIntegerField()
+    month = models.SmallIntegerField()
+    planned = models.BigIntegerField(default=0)
+    disbursed = models.BigIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("tổng hợp vốn theo tháng")
+        verbose_name_plural = _("tổng hợp vốn theo tháng")
+        constraints = [models.UniqueConstraint(fields=["unit", "year", "month"], name="ledger_month_summary_month")]
+
+    def __str__(self):
+        return f"{self.unit_id} · {self.year} · {self.month}"

@@ -23,11 +23,21 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from accounts.scope import can_read_program_data, unit_in_scope, visible_roots
 from ethnic_portal.formatting import compute_rate
-from geography.models import AdministrativeUnit
+from geography.models import AdministrativeUnit, is_nation
 from programs.models import CapitalType, Project, SubProject
 
-from .models import Allocation, Disbursement, Period, PeriodKind, PeriodStatus, PlanLine
+from .models import (
+    Allocation,
+    Disbursement,
+    LedgerMonthSummary,
+    LedgerSummary,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+    PlanLine,
+)
 
 
 def _disbursed_subquery(as_of: datetime.date | None = None):
@@ -210,6 +220,9 @@ class Progress:
     by_line: dict = field(default_factory=dict)
     total: Figures = field(default_factory=Figures)
     project_names: dict = field(default_factory=dict)
+    # From the summaries only (None when the figures were summed from the ledger): child pk or None for the unit's
+    # own capital → [allocations, allocations with a disbursement dated in H1, in the second half-year].
+    activity: dict | None = None
 
 
 def _child_of(unit: AdministrativeUnit, path: str, children: list[AdministrativeUnit]) -> AdministrativeUnit | None:
@@ -219,63 +232,103 @@ def _child_of(unit: AdministrativeUnit, path: str, children: list[Administrative
     return None
 
 
+def children_of(*, user, unit: AdministrativeUnit):
+    """The units directly below `unit` the user sees; below the country (`geography.models.nation()`), the
+    top-level units."""
+    units = AdministrativeUnit.objects.for_user(user)
+    return units.filter(parent__isnull=True) if is_nation(unit) else units.filter(parent=unit)
+
+
+def summary_readable(*, user, unit: AdministrativeUnit) -> bool:
+    """Can the figures of `unit` be read from the summaries? When the user sees all of it (the summaries sum a
+    unit's whole subtree). A unit only partly in scope (the province above a district officer) reads the ledger."""
+    return can_read_program_data(user) and unit_in_scope(user, unit)
+
+
+def summary_column(rows, *, year: int, as_of: datetime.date) -> str | None:
+    """Which disbursed column of LedgerSummary answers "disbursed up to `as_of`" exactly for these rows: all of it
+    when no disbursement is dated after `as_of` (each row's `last_date` bounds its dates), the half-year column
+    on 30/06; None when only the ledger can say (a day inside the year's disbursements, e.g. a past moment)."""
+    latest = max((row["last_date"] for row in rows if row["last_date"] is not None), default=None)
+    if latest is None or as_of >= latest:
+        return "disbursed"
+    if as_of == datetime.date(year, 6, 30):
+        return "disbursed_h1"
+    return None
+
+
+SUMMARY_FIELDS = (
+    "unit_id",
+    "project_id",
+    "subproject_key",
+    "capital_type",
+    "source",
+    "origin_year",
+    "allocations",
+    "allocated",
+    "disbursed",
+    "disbursed_h1",
+    "active_h1",
+    "active_h2",
+    "last_date",
+)
+
+
+def summary_rows(*, unit: AdministrativeUnit, children, year: int, fields=SUMMARY_FIELDS) -> list[dict]:
+    """The summary lines of `unit` (none for the country, which is the sum of its top-level units) and of its
+    children, for `year`: one indexed read."""
+    ids = [child.pk for child in children]
+    if unit.pk is not None:
+        ids.append(unit.pk)
+    return list(LedgerSummary.objects.filter(unit_id__in=ids, year=year, allocations__gt=0).values(*fields).order_by())
+
+
 def progress_for_unit(*, user, unit: AdministrativeUnit, year: int, as_of: datetime.date | None = None) -> Progress:
-    """Live figures of `unit` and everything below it for `year`, disbursed up to `as_of` (default: year end)."""
+    """Live figures of `unit` and everything below it for `year`, disbursed up to `as_of` (default: year end).
+
+    Read from the summaries (disbursement/summary.py, kept in the transaction of every write) when the user sees
+    the whole unit and the moment is one they answer exactly; otherwise summed from the ledger's rows."""
     as_of = as_of or datetime.date(year, 12, 31)
-    allocations = Allocation.objects.for_user(user).filter(year=year, unit__path__startswith=unit.path)
-    carried = ExpressionWrapper(Q(origin_year__lt=F("year")), output_field=BooleanField())
-    keys = ["capital_type", "project__code", "subproject__code", "unit__path", "source", "origin_year"]
-    allocated_rows = (
-        allocations.annotate(carried=carried).values(*keys, "carried").annotate(total=Sum("amount")).order_by()
-    )
-    disbursed_rows = (
-        Disbursement.objects.filter(allocation__in=allocations.values("pk"), date__lte=as_of)
-        .annotate(
-            carried=ExpressionWrapper(Q(allocation__origin_year__lt=F("allocation__year")), output_field=BooleanField())
-        )
-        .values(*[f"allocation__{k}" for k in keys], "carried")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
+    children = list(children_of(user=user, unit=unit).order_by("code"))
+    if summary_readable(user=user, unit=unit):
+        rows = summary_rows(unit=unit, children=children, year=year)
+        column = summary_column(rows, year=year, as_of=as_of)
+        if column is not None:
+            return _progress_from_summary(unit, year, as_of, children, rows, column)
+    return _progress_from_ledger(user, unit, year, as_of, children)
+
+
+def _new_progress(unit, year, as_of) -> Progress:
     progress = Progress(unit=unit, year=year, as_of=as_of)
     for capital_type in CapitalType.values:
         progress.by_type[capital_type] = Figures()
         for flag in (False, True):
             progress.by_type_origin[(capital_type, flag)] = Figures()
-    children = list(AdministrativeUnit.objects.for_user(user).filter(parent=unit).order_by("code"))
-    subunits: dict[int, dict] = {}
+    return progress
 
-    def add(row, prefix, attr):
-        capital_type = row[f"{prefix}capital_type"]
-        project = row[f"{prefix}project__code"]
-        item = (project, row[f"{prefix}subproject__code"] or "", capital_type)
-        for figures in (
-            progress.total,
-            progress.by_type[capital_type],
-            progress.by_type_origin[(capital_type, bool(row["carried"]))],
-            progress.by_project.setdefault((project, capital_type), Figures()),
-            progress.by_item.setdefault(item, Figures()),
-        ):
-            setattr(figures, attr, getattr(figures, attr) + row["total"])
-        child = _child_of(unit, row[f"{prefix}unit__path"], children)
-        line = (
-            child.pk if child else None,
-            *item[:2],
-            capital_type,
-            row[f"{prefix}source"],
-            row[f"{prefix}origin_year"],
-        )
-        figures = progress.by_line.setdefault(line, Figures())
-        setattr(figures, attr, getattr(figures, attr) + row["total"])
-        if child is not None:
-            bucket = subunits.setdefault(child.pk, {"unit": child, "types": {t: Figures() for t in CapitalType.values}})
-            figures = bucket["types"][capital_type]
-            setattr(figures, attr, getattr(figures, attr) + row["total"])
 
-    for row in allocated_rows:
-        add(row, "", "allocated")
-    for row in disbursed_rows:
-        add(row, "allocation__", "disbursed")
+def _add_line(progress: Progress, line: tuple, child, allocated: int, disbursed: int, subunits: dict) -> None:
+    """Add one line's figures (child pk or None, project code, sub-project code or "", capital type, source,
+    origin year) to every view of the progress."""
+    _child_pk, project, subproject, capital_type, _source, origin_year = line
+    item = (project, subproject, capital_type)
+    for figures in (
+        progress.total,
+        progress.by_type[capital_type],
+        progress.by_type_origin[(capital_type, origin_year < progress.year)],
+        progress.by_project.setdefault((project, capital_type), Figures()),
+        progress.by_item.setdefault(item, Figures()),
+        progress.by_line.setdefault(line, Figures()),
+    ):
+        figures.allocated += allocated
+        figures.disbursed += disbursed
+    if child is not None:
+        bucket = subunits.setdefault(child.pk, {"unit": child, "types": {t: Figures() for t in CapitalType.values}})
+        bucket["types"][capital_type].allocated += allocated
+        bucket["types"][capital_type].disbursed += disbursed
+
+
+def _finish_progress(progress: Progress, subunits: dict, names: dict | None = None) -> Progress:
     progress.by_subunit = {
         bucket["unit"]: bucket["types"] for bucket in sorted(subunits.values(), key=lambda b: b["unit"].code)
     }
@@ -285,10 +338,107 @@ def progress_for_unit(*, user, unit: AdministrativeUnit, year: int, as_of: datet
     progress.by_item = dict(
         sorted(progress.by_item.items(), key=lambda kv: (_project_number(kv[0][0]), kv[0][1], kv[0][2]))
     )
-    codes = {code for key in progress.by_item for code in key[:2] if code}
-    progress.project_names = dict(Project.objects.filter(code__in=codes).values_list("code", "name"))
-    progress.project_names.update(SubProject.objects.filter(code__in=codes).values_list("code", "name"))
+    if names is None:
+        codes = {code for key in progress.by_item for code in key[:2] if code}
+        names = dict(Project.objects.filter(code__in=codes).values_list("code", "name"))
+        names.update(SubProject.objects.filter(code__in=codes).values_list("code", "name"))
+    progress.project_names = names
     return progress
+
+
+def _progress_from_summary(unit, year, as_of, children, rows, column: str) -> Progress:
+    """The progress from the summary lines of `unit` and its children: a child's line is its own row; the unit's
+    own capital is its row less its children's rows (every allocation below it is below exactly one child)."""
+    progress = _new_progress(unit, year, as_of)
+    project_ids = {row["project_id"] for row in rows}
+    sub_ids = {row["subproject_key"] for row in rows if row["subproject_key"]}
+    projects = {
+        pk: (code, name)
+        for pk, code, name in Project.objects.filter(pk__in=project_ids).values_list("pk", "code", "name")
+    }
+    subprojects = (
+        {
+            pk: (code, name)
+            for pk, code, name in SubProject.objects.filter(pk__in=sub_ids).values_list("pk", "code", "name")
+        }
+        if sub_ids
+        else {}
+    )
+    by_pk = {child.pk: child for child in children}
+    subunits: dict[int, dict] = {}
+    # line (without the child) → [allocations, allocated, disbursed, active_h1, active_h2] of the unit's own capital
+    own: dict[tuple, list[int]] = {}
+    activity: dict = {}
+    for row in rows:
+        key = (
+            projects[row["project_id"]][0],
+            subprojects[row["subproject_key"]][0] if row["subproject_key"] else "",
+            row["capital_type"],
+            row["source"],
+            row["origin_year"],
+        )
+        values = (row["allocations"], row["allocated"], row[column], row["active_h1"], row["active_h2"])
+        if row["unit_id"] == unit.pk:
+            sign, child = +1, None
+        else:
+            sign, child = -1, by_pk[row["unit_id"]]
+            _add_line(progress, (child.pk, *key), child, row["allocated"], row[column], subunits)
+            counts = activity.setdefault(child.pk, [0, 0, 0])
+            for i, value in enumerate((row["allocations"], row["active_h1"], row["active_h2"])):
+                counts[i] += value
+        if unit.pk is not None:
+            cell = own.setdefault(key, [0, 0, 0, 0, 0])
+            for i, value in enumerate(values):
+                cell[i] += sign * value
+    for key, (allocations, allocated, disbursed, active_h1, active_h2) in own.items():
+        if allocations:
+            _add_line(progress, (None, *key), None, allocated, disbursed, subunits)
+            counts = activity.setdefault(None, [0, 0, 0])
+            for i, value in enumerate((allocations, active_h1, active_h2)):
+                counts[i] += value
+    progress.activity = activity
+    names = dict(projects.values())
+    names.update(subprojects.values())
+    return _finish_progress(progress, subunits, names)
+
+
+def _progress_from_ledger(user, unit, year, as_of, children) -> Progress:
+    """The progress summed from the ledger's rows (two aggregates, allocations and disbursements apart)."""
+    allocations = Allocation.objects.for_user(user).filter(year=year, unit__path__startswith=unit.path)
+    carried = ExpressionWrapper(Q(origin_year__lt=F("year")), output_field=BooleanField())
+    keys = ["capital_type", "project__code", "subproject__code", "unit__path", "source", "origin_year"]
+    allocated_rows = (
+        allocations.annotate(carried=carried).values(*keys, "carried").annotate(total=Sum("amount")).order_by()
+    )
+    disbursed_rows = (
+        Disbursement.objects.filter(allocation__in=allocations.values("pk"), date__lte=as_of)
+        .values(*[f"allocation__{k}" for k in keys])
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    progress = _new_progress(unit, year, as_of)
+    subunits: dict[int, dict] = {}
+    for rows, prefix, attr in ((allocated_rows, "", "allocated"), (disbursed_rows, "allocation__", "disbursed")):
+        for row in rows:
+            child = _child_of(unit, row[f"{prefix}unit__path"], children)
+            line = (
+                child.pk if child else None,
+                row[f"{prefix}project__code"],
+                row[f"{prefix}subproject__code"] or "",
+                row[f"{prefix}capital_type"],
+                row[f"{prefix}source"],
+                row[f"{prefix}origin_year"],
+            )
+            total = row["total"]
+            _add_line(
+                progress,
+                line,
+                child,
+                total if attr == "allocated" else 0,
+                total if attr == "disbursed" else 0,
+                subunits,
+            )
+    return _finish_progress(progress, subunits)
 
 
 def _project_number(code: str) -> int:
@@ -311,15 +461,44 @@ def period_kind_for(day: datetime.date) -> str:
 
 
 def latest_year(*, user) -> int | None:
-    """The latest budget year with capital in the user's scope (the home page links its progress)."""
-    return Allocation.objects.for_user(user).order_by("-year").values_list("year", flat=True).first()
+    """The latest budget year with capital in the user's scope (the home page links its progress): from the summary
+    rows of the user's scope roots (each root is a unit whose rows sum everything below it)."""
+    roots = visible_roots(user)
+    if not can_read_program_data(user) or not roots:
+        return None
+    if "" in roots:  # the whole country: the newest year of the ledger (its year index answers at once)
+        return Allocation.objects.order_by("-year").values_list("year", flat=True).first()
+    rows = LedgerSummary.objects.filter(unit__path__in=roots, allocations__gt=0)
+    return rows.order_by("-year").values_list("year", flat=True).first()
 
 
 # --- The dashboards ----------------------------------------------------------------------------
 
 
 def monthly_plan_vs_actual(*, user, unit: AdministrativeUnit, year: int) -> list[MonthRow]:
-    """Plan against actual month by month for all capital of `unit` (and below) in `year`: two aggregates."""
+    """Plan against actual month by month for all capital of `unit` (and below) in `year`: twelve summary rows (the
+    country: those of its top-level units), or two aggregates of the ledger when the user sees only part of it."""
+    if summary_readable(user=user, unit=unit):
+        ids = [unit.pk] if unit.pk is not None else list(children_of(user=user, unit=unit).values_list("pk", flat=True))
+        rows = (
+            LedgerMonthSummary.objects.filter(unit_id__in=ids, year=year, month__gte=1, month__lte=12)
+            .values("month")
+            .annotate(planned=Sum("planned"), actual=Sum("disbursed"))
+            .order_by()
+        )
+        planned = {row["month"]: row["planned"] for row in rows}
+        actual = {row["month"]: row["actual"] for row in rows}
+    else:
+        planned, actual = _monthly_from_ledger(user, unit, year)
+    rows, plan_sum, actual_sum = [], 0, 0
+    for month in range(1, 13):
+        plan_sum += planned.get(month) or 0
+        actual_sum += actual.get(month) or 0
+        rows.append(MonthRow(month, planned.get(month) or 0, actual.get(month) or 0, plan_sum, actual_sum))
+    return rows
+
+
+def _monthly_from_ledger(user, unit, year) -> tuple[dict, dict]:
     from django.db.models.functions import ExtractMonth
 
     allocations = Allocation.objects.for_user(user).filter(year=year, unit__path__startswith=unit.path)
@@ -336,12 +515,29 @@ def monthly_plan_vs_actual(*, user, unit: AdministrativeUnit, year: int) -> list
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    rows, plan_sum, actual_sum = [], 0, 0
-    for month in range(1, 13):
-        plan_sum += planned.get(month) or 0
-        actual_sum += actual.get(month) or 0
-        rows.append(MonthRow(month, planned.get(month) or 0, actual.get(month) or 0, plan_sum, actual_sum))
-    return rows
+    return planned, actual
+
+
+def entry_counts(*, user, unit: AdministrativeUnit, year: int, kind: str, progress: Progress | None = None) -> dict:
+    """Per child of `unit` (pk; None for the unit's own capital): (allocations of `year`, those with a disbursement
+    dated in the half-year `kind` — H1: 01/01–30/06, else 01/07–31/12). From the progress's summary rows when it
+    has them, else from the ledger."""
+    if progress is not None and progress.activity is not None:
+        index = 1 if kind == PeriodKind.H1 else 2
+        return {pk: (counts[0], counts[index]) for pk, counts in progress.activity.items()}
+    if kind == PeriodKind.H1:
+        start, end = datetime.date(year, 1, 1), datetime.date(year, 6, 30)
+    else:
+        start, end = datetime.date(year, 7, 1), datetime.date(year, 12, 31)
+    activity = entry_activity(user=user, unit=unit, year=year, start=start, end=end)
+    children = list(children_of(user=user, unit=unit))
+    result: dict = {}
+    for key in ("allocations", "active"):
+        for path, n in activity[key].items():
+            child = _child_of(unit, path, children)
+            cell = result.setdefault(child.pk if child else None, [0, 0])
+            cell[0 if key == "allocations" else 1] += n
+    return {pk: tuple(cell) for pk, cell in result.items()}
 
 
 def entry_activity(*, user, unit: AdministrativeUnit, year: int, start: datetime.date, end: datetime.date) -> dict:

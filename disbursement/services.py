@@ -21,6 +21,7 @@ from ethnic_portal.formatting import MAX_AMOUNT, format_vnd
 from geography.models import AdministrativeUnit, Level, UnitSuccession
 from programs.models import BudgetYear, CapitalType, Project, SubProject
 
+from . import summary
 from .models import (
     Allocation,
     AllocationAdjustment,
@@ -355,6 +356,7 @@ def allocation_create(
     )
     allocation._history_user = actor
     allocation.save()
+    summary.record(None, summary.snapshot(allocation, new=True))
     return allocation
 
 
@@ -377,6 +379,7 @@ ALLOCATION_FIELDS = [
 def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation:
     """Correct an allocation's entry. Changing the amount by a new decision is `allocation_adjust`."""
     allocation = _lock_allocation(allocation)
+    before = summary.snapshot(allocation)
     _require_write(actor, allocation.unit)
     if hasattr(allocation, "carried_to"):
         raise ValidationError(
@@ -413,6 +416,7 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
     allocation.note = (note or "").strip()
     allocation._history_user = actor
     allocation.save()
+    summary.record(before, summary.snapshot(allocation))
     return allocation
 
 
@@ -443,6 +447,7 @@ def allocation_adjust(
 ) -> AllocationAdjustment:
     """Adjust (điều chỉnh) the amount by a later decision; both decisions stay on record."""
     allocation = _lock_allocation(allocation)
+    before = summary.snapshot(allocation)
     _require_write(actor, allocation.unit)
     errors: dict[str, list[str]] = {}
 
@@ -496,6 +501,7 @@ def allocation_adjust(
     allocation._history_user = actor
     allocation._change_reason = _("Điều chỉnh theo quyết định %(no)s") % {"no": decision_no.strip()}
     allocation.save(update_fields=["amount", "updated_at"])
+    summary.record(before, summary.snapshot(allocation))
     return adjustment
 
 
@@ -509,11 +515,13 @@ def allocation_delete(*, actor, allocation: Allocation) -> None:
         raise ValidationError(_("Phân bổ này đã chuyển nguồn sang năm sau nên không xóa được."))
     check_period_open(unit=allocation.unit, year=allocation.year, day=allocation.decision_date)
     _check_records_open(allocation, unit=allocation.unit, year=allocation.year)
+    before = summary.snapshot(allocation)
     for line in allocation.plan_lines.all():  # one by one, so that each history row names the actor
         line._history_user = actor
         line.delete()
     allocation._history_user = actor
     allocation.delete()
+    summary.record(before, None)
 
 
 # --- Disbursements ---------------------------------------------------------------------------
@@ -598,6 +606,7 @@ def disbursement_create(
     _validate_disbursement(allocation=allocation, date=date, amount=amount, voucher_no=voucher_no)
     check_period_open(unit=allocation.unit, year=allocation.year, day=date)
     _check_balance(allocation, amount)
+    before = summary.snapshot(allocation)
     disbursement = Disbursement(
         allocation=allocation,
         date=date,
@@ -614,6 +623,7 @@ def disbursement_create(
         raise ValidationError(
             {"voucher_no": _("Chứng từ %(no)s đã được ghi cho phân bổ này.") % {"no": voucher_no}}
         ) from exc
+    summary.record(before, summary.snapshot(allocation))
     return disbursement
 
 
@@ -633,10 +643,12 @@ def disbursement_update(*, actor, disbursement: Disbursement, **changes) -> Disb
     )
     check_period_open(unit=allocation.unit, year=allocation.year, day=date)
     _check_balance(allocation, amount, exclude_pk=disbursement.pk)
+    before = summary.snapshot(allocation)
     disbursement.date, disbursement.amount = date, amount
     disbursement.voucher_no, disbursement.note = voucher_no.strip(), (note or "").strip()
     disbursement._history_user = actor
     disbursement.save()
+    summary.record(before, summary.snapshot(allocation))
     return disbursement
 
 
@@ -646,8 +658,10 @@ def disbursement_delete(*, actor, disbursement: Disbursement) -> None:
     _require_write(actor, allocation.unit)
     _check_not_carried(allocation)
     check_period_open(unit=allocation.unit, year=allocation.year, day=disbursement.date)
+    before = summary.snapshot(allocation)
     disbursement._history_user = actor
     disbursement.delete()
+    summary.record(before, summary.snapshot(allocation))
 
 
 # --- Disbursement plans ----------------------------------------------------------------------
@@ -683,6 +697,7 @@ def plan_set(*, actor, allocation: Allocation, months: dict[int, int]) -> list[P
     }
     for month in sorted(changed_months):
         check_period_open(unit=allocation.unit, year=allocation.year, day=datetime.date(allocation.year, month, 1))
+    before = summary.snapshot(allocation)
     lines = []
     for month in range(1, 13):
         amount = months.get(month, 0)
@@ -702,6 +717,7 @@ def plan_set(*, actor, allocation: Allocation, months: dict[int, int]) -> list[P
             lines.append(line)
         elif line:
             lines.append(line)
+    summary.record(before, summary.snapshot(allocation))
     return lines
 
 
@@ -797,6 +813,10 @@ def carry_over(
         carried._history_user = actor
         carried.save()
         created.append(carried)
+    # Every source is locked above; the summary rows are taken once, in key order, after all of them.
+    with summary.deferred():
+        for carried in created:
+            summary.record(None, summary.snapshot(carried, new=True))
     return created
 
 

@@ -26,6 +26,7 @@ so a batch model can store it between the preview and the confirmation (`record_
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import re
@@ -403,6 +404,11 @@ class Importer:
     def __init__(self, actor):
         self.actor = actor
 
+    def writing(self):
+        """A context manager around the writes of a whole file, inside its transaction (the ledger defers its
+        summary rows to the end of the file there); left by an exception when the file is rolled back."""
+        return contextlib.nullcontext()
+
     def prepare(self, rows: list[dict]) -> None:
         """Called once with the values of the file's readable rows, before any row is applied: read in a few
         queries what the rows will look up one by one (existing records, codes)."""
@@ -452,7 +458,7 @@ def run_import(importer: Importer, *, content: bytes, dry_run: bool, **limits) -
     importer.prepare([values for row, values in rows if row not in bad_rows])
     seen: dict[Hashable, int] = {}
     try:
-        with transaction.atomic():
+        with transaction.atomic(), importer.writing():
             for row, values in rows:
                 if len(result.errors) >= MAX_ERRORS:
                     result.truncated = True

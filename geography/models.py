@@ -169,6 +169,19 @@ class AdministrativeUnit(models.Model):
         return AdministrativeUnit.objects.get(path=self.ancestor_paths()[0])
 
 
+NATION_CODE = "VN"
+
+
+def nation() -> AdministrativeUnit:
+    """The whole country, for national figures: an unsaved unit with no pk and the empty path, which every unit's
+    path starts with. Its children are the top-level units (the provinces, before and after the 2025 reform)."""
+    return AdministrativeUnit(code=NATION_CODE, name=str(_("Toàn quốc")), level="nation", unit_type="", path="")
+
+
+def is_nation(unit) -> bool:
+    return unit is not None and unit.pk is None and unit.path == "" and unit.code == NATION_CODE
+
+
 class MergeType(models.TextChoices):
     FULL = "full", _("Toàn bộ")
     PARTIAL = "partial", _("Một phần")

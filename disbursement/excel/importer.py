@@ -20,7 +20,7 @@ from geography.models import AdministrativeUnit
 from programs.models import SubProject
 from programs.selectors import project_by_code
 
-from .. import services
+from .. import services, summary
 from ..models import Allocation, Disbursement, ImportKind
 from .columns import ALLOCATION_COLUMNS, DISBURSEMENT_COLUMNS
 
@@ -58,6 +58,10 @@ class _LedgerImporter(Importer):
     report_stray_cells = True
     permission_column = "unit"
     field_columns = {"new_amount": "amount", "month": "amount"}
+
+    def writing(self):
+        # The file's rows lock allocation after allocation: the summary rows wait for the end of the file.
+        return summary.deferred()
 
     def __init__(self, actor):
         super().__init__(actor)
