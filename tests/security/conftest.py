@@ -80,6 +80,8 @@ def _build() -> Dataset:
         "commune": commune,
         "leader": UserFactory(username="sec_lanhdao", role="leader", unit=bac_kan),
         "admin": UserFactory(username="sec_quantri", role="admin", unit=bac_kan, is_staff=True),
+        # New Thái Nguyên (19, since 1 July 2025), which Bắc Kạn became a part of.
+        "new_province": UserFactory(username="sec_tinh_moi", role="province", unit=unit("19", current=True)),
     }
     data.outsiders = {
         "province": UserFactory(username="sec_tinh_khac", role="province", unit=elsewhere),
