@@ -4,6 +4,8 @@ Every user has one role and one administrative unit. What a role may do is read 
 ROLE_POLICIES (the contract's role table); nothing else in the code branches on role names.
 A user sees their unit and everything below it, plus the history of the units theirs
 replaced (a commune formed in the 2025 mergers sees the communes it was made of).
+A nationwide role (the Ministry's staff) is attached to no unit and sees the whole country:
+its one scope root is the empty path, which every unit's path starts with.
 
 Reads: `Model.objects.for_user(user)` on a ScopedQuerySet. Writes and approvals:
 `can_write`, `can_submit`, `can_approve`, `can_manage_user`, used by the services. Personal data
@@ -25,6 +27,7 @@ class Role(models.TextChoices):
     COMMUNE = "commune", _("Cán bộ xã")
     LEADER = "leader", _("Lãnh đạo tỉnh")
     ADMIN = "admin", _("Quản trị hệ thống")
+    NATIONAL = "national", _("Cán bộ Bộ Dân tộc và Tôn giáo")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class RolePolicy:
     # who reads the log of access to them. See can_see_personal_data / can_read_access_log.
     sees_personal_data: bool = False
     reads_access_log: bool = False
+    # Attached to no unit: reads the whole country (unit_levels is empty). A user of such a role who has a unit
+    # gets nothing (fail closed), as does a user of any other role without one.
+    nationwide: bool = False
 
 
 ROLE_POLICIES: dict[str, RolePolicy] = {
@@ -99,10 +105,27 @@ ROLE_POLICIES: dict[str, RolePolicy] = {
         approves=False,
         requests_reports=False,
         manages_reference_data=True,
-        manages_roles=frozenset(Role.values),
+        # A nationwide account is made by the system (create_portal_user), not by a unit's administrator.
+        manages_roles=frozenset(Role.values) - {Role.NATIONAL},
         unit_levels=frozenset({"province", "district", "commune"}),
         sees_personal_data=False,
         reads_access_log=True,
+    ),
+    # Bộ Dân tộc và Tôn giáo (formerly Ủy ban Dân tộc), which runs the Program: reads the program data of every
+    # province, old and new trees, writes and approves nothing, asks for reports (national ones included).
+    # Citizen ID numbers reach it masked, as they reach province staff.
+    Role.NATIONAL: RolePolicy(
+        reads_program_data=True,
+        writes=False,
+        submits=False,
+        approves=False,
+        requests_reports=True,
+        manages_reference_data=False,
+        manages_roles=frozenset(),
+        unit_levels=frozenset(),
+        sees_personal_data=False,
+        reads_access_log=False,
+        nationwide=True,
     ),
 }
 
@@ -113,9 +136,17 @@ NO_ACCESS = RolePolicy(False, False, False, False, False, False, frozenset(), fr
 def policy_for(user) -> RolePolicy:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NO_ACCESS
-    if getattr(user, "unit_id", None) is None:
-        return NO_ACCESS
-    return ROLE_POLICIES.get(user.role, NO_ACCESS)
+    policy = ROLE_POLICIES.get(user.role, NO_ACCESS)
+    if policy.nationwide != (getattr(user, "unit_id", None) is None):
+        return NO_ACCESS  # a unit-less user of a unit role, or a nationwide user given a unit
+    return policy
+
+
+NATIONWIDE = ""  # the scope root of a nationwide user: every path starts with it
+
+
+def is_nationwide(user) -> bool:
+    return policy_for(user).nationwide
 
 
 def visible_roots(user) -> list[str] | None:
@@ -124,8 +155,11 @@ def visible_roots(user) -> list[str] | None:
     The user's own unit, plus every unit it replaced (followed back through the mergers).
     Computed once per user object.
     """
-    if policy_for(user) is NO_ACCESS:
+    policy = policy_for(user)
+    if policy is NO_ACCESS:
         return None
+    if policy.nationwide:
+        return [NATIONWIDE]
     cached = getattr(user, "_scope_roots", None)
     if cached is not None:
         return cached
@@ -221,6 +255,9 @@ def can_manage_reference_data(user) -> bool:
 
 
 def path_condition(lookup: str, roots: list[str]) -> Q:
+    """Rows whose unit (through `lookup`) lies under one of `roots`; every row for the nationwide root."""
+    if NATIONWIDE in roots:
+        return Q()
     prefix = f"{lookup}__path__startswith" if lookup else "path__startswith"
     condition = Q()
     for root in roots:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from geography.models import AdministrativeUnit, Level
+from geography.models import NATION_CODE, AdministrativeUnit, Level
 
 from .models import User
 from .scope import ROLE_POLICIES, Role, can_manage_user
@@ -37,6 +37,15 @@ def _check_role_and_unit(role: str, unit: AdministrativeUnit | None) -> None:
                 % {"role": role, "roles": ", ".join(Role.values)}
             }
         )
+    if ROLE_POLICIES[role].nationwide:
+        if unit is not None:
+            raise ValidationError(
+                {
+                    "unit": _("Vai trò %(role)s xem số liệu cả nước nên không gắn với đơn vị nào (bỏ trống đơn vị).")
+                    % {"role": Role(role).label}
+                }
+            )
+        return
     if unit is None:
         raise ValidationError({"unit": _("Phải chọn đơn vị.")})
     if unit.level not in ROLE_POLICIES[role].unit_levels:
@@ -110,13 +119,23 @@ def portal_user_set_active(*, actor: User, user: User, active: bool) -> User:
 
 @transaction.atomic
 def portal_user_upsert(
-    *, username: str, role: str, unit_code: str, password: str, full_name: str = ""
+    *, username: str, role: str, unit_code: str | None, password: str, full_name: str = ""
 ) -> tuple[User, Token]:
-    """Create or update a user as the system (management commands). Returns the user and their API token."""
+    """Create or update a user as the system (management commands). Returns the user and their API token.
+
+    A nationwide role takes no unit: `unit_code` empty or the country's code (VN)."""
     _check_username(username)
     if role not in Role.values:
         _check_role_and_unit(role, None)
-    unit = unit_by_code(unit_code)
+    code = (unit_code or "").strip()
+    if ROLE_POLICIES[role].nationwide and code.upper() in ("", NATION_CODE):
+        unit = None
+    elif not code:
+        raise ValidationError(
+            {"unit": _("Vai trò %(role)s phải gắn với một đơn vị: ghi mã đơn vị.") % {"role": Role(role).label}}
+        )
+    else:
+        unit = unit_by_code(code)
     _check_role_and_unit(role, unit)
     user = User.objects.select_for_update().filter(username=username).first() or User(username=username)
     user.role = role

@@ -24,6 +24,7 @@ from ethnic_portal.api import (
 )
 from ethnic_portal.formatting import compute_rate
 from ethnic_portal.forms import budget_year, is_digits, pk_value, scoped_units
+from geography.models import NATION_CODE, nation
 from programs.models import CapitalType, Project, SubProject
 
 from . import selectors, services
@@ -223,7 +224,7 @@ class ProgressView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("unit", str, required=True, description="Mã đơn vị"),
+            OpenApiParameter("unit", str, required=True, description="Mã đơn vị; VN: cả nước (cán bộ cấp Bộ)"),
             OpenApiParameter("year", int, required=True),
             OpenApiParameter("as_of", OpenApiTypes.DATE, required=False, description="Giải ngân đến ngày"),
         ],
@@ -266,8 +267,12 @@ class ProgressView(APIView):
         if errors:
             raise APIValidationError(errors)
         # Inside the scope only: a district asking for its province (which for_user lists, for navigation) gets 404.
-        versions = scoped_units(request.user).filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
-        unit = versions.valid_in_year(year).first() or versions.first()
+        # The whole country is `VN`, for a nationwide user only.
+        if code.upper() == NATION_CODE and request.user.policy.nationwide:
+            unit = nation()
+        else:
+            versions = scoped_units(request.user).filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
+            unit = versions.valid_in_year(year).first() or versions.first()
         if unit is None:
             raise NotFound(_("Không có đơn vị mã “%(code)s” trong địa bàn của bạn.") % {"code": code})
         progress = selectors.progress_for_unit(user=request.user, unit=unit, year=year, as_of=as_of)

@@ -20,6 +20,7 @@ from ethnic_portal.excel_import import MAX_BYTES, FileRefused, record_preview
 from ethnic_portal.export_views import ExportView
 from ethnic_portal.forms import budget_year, pk_value, run_service, scoped_units
 from ethnic_portal.mixins import FilteredListMixin, ProvinceRequiredMixin, WriterRequiredMixin
+from geography.models import NATION_CODE, is_nation, nation
 from programs.models import BudgetYear, SubProject
 
 from . import selectors, services
@@ -524,17 +525,18 @@ class ProgressView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        if user.unit is None:
+        nationwide = user.policy.nationwide
+        if user.unit is None and not nationwide:
             raise Http404
         # The user's unit and those below it: a district asking for its province's figures gets a 404,
-        # as for any unit outside its scope.
+        # as for any unit outside its scope. A nationwide user starts from the whole country (code VN).
         units = scoped_units(user)
         today = clock.today()
         years = list(BudgetYear.objects.values_list("year", flat=True))
         year = budget_year(self.request.GET.get("year")) or today.year
         code = (self.request.GET.get("unit") or "").strip()
-        unit = user.unit
-        if code:
+        unit = nation() if nationwide else user.unit
+        if code and not (nationwide and code.upper() == NATION_CODE):
             versions = units.filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
             unit = versions.valid_in_year(year).first() or versions.first()
             if unit is None:
@@ -554,7 +556,8 @@ class ProgressView(LoginRequiredMixin, TemplateView):
                 "years": years,
                 "as_of": as_of,
                 "progress": selectors.progress_for_unit(user=user, unit=unit, year=year, as_of=as_of),
-                "ancestors": units.filter(path__in=unit.ancestor_paths()[:-1]).order_by("path"),
+                "ancestors": [nation()] * (nationwide and not is_nation(unit))
+                + list(units.filter(path__in=unit.ancestor_paths()[:-1]).order_by("path")),
                 "h1_date": datetime.date(year, 6, 30),
             }
         )

@@ -1,6 +1,9 @@
 """The figures of the home dashboards, read through the apps' selectors with a fixed number of queries.
 
-What a dashboard shows follows the user's policy flags (accounts.scope), never the role name.
+What a dashboard shows follows the user's policy flags (accounts.scope), never the role name. A nationwide user's
+dashboard is the country's (`geography.models.nation()`): the same pieces with the provinces as sub-units. The
+capital figures come from the ledger's summaries (disbursement/summary.py), so the query count and the rows
+read do not grow with the ledger.
 """
 
 import datetime
@@ -12,7 +15,7 @@ from beneficiaries import selectors as beneficiary_selectors
 from disbursement import selectors as ledger_selectors
 from disbursement.models import Period, PeriodKind, PeriodStatus
 from disbursement.services import year_setting
-from geography.models import AdministrativeUnit, Level
+from geography.models import AdministrativeUnit, Level, is_nation, nation
 from programs.models import CapitalType
 from reports import selectors as report_selectors
 from reports.models import ReportSetting
@@ -21,6 +24,8 @@ LAG_SHARE = Decimal("0.8")  # without a province threshold: below 80% of the uni
 
 
 def _province_of(unit: AdministrativeUnit) -> AdministrativeUnit | None:
+    if is_nation(unit):
+        return None
     if unit.level == Level.PROVINCE:
         return unit
     for ancestor in unit.ancestors():
@@ -45,9 +50,20 @@ def _chart(chart_id: str, kind: str, labels: list, datasets: list[tuple[str, lis
     }
 
 
+def dashboard_unit(user) -> AdministrativeUnit | None:
+    """Whose figures the user's dashboard shows: their unit, the whole country for a nationwide user."""
+    policy = user.policy
+    if not policy.reads_program_data:
+        return None
+    return nation() if policy.nationwide else user.unit
+
+
 def dashboard(*, user, today: datetime.date) -> dict | None:
-    """Everything a home dashboard shows for `user`'s unit, or None when there is no capital in scope."""
-    unit = user.unit
+    """Everything a home dashboard shows for `user`'s unit (the country for a nationwide user), or None when there
+    is no capital in scope."""
+    unit = dashboard_unit(user)
+    if unit is None:
+        return None
     policy = user.policy
     year = ledger_selectors.latest_year(user=user)
     if year is None:
@@ -110,12 +126,11 @@ def dashboard(*, user, today: datetime.date) -> dict | None:
 
     kind = ledger_selectors.period_kind_for(today) if year == today.year else PeriodKind.YEAR
     start, end = _period_range(year, kind)
-    activity = ledger_selectors.entry_activity(user=user, unit=unit, year=year, start=start, end=end)
+    # The second half-year's entries are those dated 01/07–31/12 (the H1 kind covers 01/01–30/06).
+    counts = ledger_selectors.entry_counts(user=user, unit=unit, year=year, kind=kind, progress=progress)
     completeness = []
     for row in subunits:
-        path = row["unit"].path
-        allocations = sum(n for p, n in activity["allocations"].items() if p.startswith(path))
-        active = sum(n for p, n in activity["active"].items() if p.startswith(path))
+        allocations, active = counts.get(row["unit"].pk, (0, 0))
         completeness.append({"unit": row["unit"], "allocations": allocations, "active": active})
 
     context = {
@@ -194,7 +209,8 @@ def dashboard(*, user, today: datetime.date) -> dict | None:
         context["without_entries"] = [r for r in completeness if r["allocations"] and not r["active"]]
     if policy.requests_reports and not policy.writes:
         context["reports"] = report_selectors.latest_done_reports(user=user, limit=6)
-    context["persons"] = beneficiary_selectors.person_support_summary(user=user, unit=unit, year=year, as_of=as_of)
+    if not policy.nationwide:  # the country's page is the capital's; persons are in the national report
+        context["persons"] = beneficiary_selectors.person_support_summary(user=user, unit=unit, year=year, as_of=as_of)
     if policy.approves:
         open_cases = beneficiary_selectors.cases(user=user, reviewed=False)
         context["open_cases"] = len(open_cases)

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from geography.models import AdministrativeUnit
+from geography.models import NATION_CODE, AdministrativeUnit
 
 from .forms import BootstrapFormMixin
 
@@ -41,6 +41,8 @@ class UnitCodeFilter(django_filters.CharFilter):
     def filter(self, qs, value):
         if not value:
             return qs
+        if value.strip().upper() == NATION_CODE:
+            return qs  # the whole country (the user's scope still applies)
         paths = list(AdministrativeUnit.objects.filter(code=value.strip()).values_list("path", flat=True))
         if not paths:
             return qs.none()

@@ -80,6 +80,12 @@ def leader(reference_data):
 
 
 @pytest.fixture
+def national_user(reference_data):
+    """Bộ Dân tộc và Tôn giáo: the whole country, no unit."""
+    return UserFactory(username="bo_dttg", role="national", unit=None)
+
+
+@pytest.fixture
 def admin_user(reference_data):
     return UserFactory(username="quantri", role="admin", unit=unit("19", current=True))
 

@@ -112,6 +112,25 @@ def test_every_page_view_is_scoped_or_explained():
     assert offenders == []
 
 
+def test_every_role_has_a_policy_and_a_home_page(client, reference_data):
+    """A role added to the table gets a policy and a working home page; a nationwide role has no unit, every other
+    role one of its levels."""
+    from accounts.scope import ROLE_POLICIES, Role
+    from tests.factories import UserFactory
+
+    assert set(ROLE_POLICIES) == set(Role.values)
+    for role in Role.values:
+        policy = ROLE_POLICIES[role]
+        assert policy.nationwide == (not policy.unit_levels), role
+        unit = None
+        if not policy.nationwide:
+            unit = AdministrativeUnit.objects.filter(level=sorted(policy.unit_levels)[0], valid_to__isnull=True).first()
+        client.force_login(UserFactory(username=f"home_{role}", role=role, unit=unit))
+        response = client.get("/")
+        assert response.status_code == 200, role
+        assert str(Role(role).label) in response.content.decode(), role
+
+
 def test_a_view_cannot_override_get_queryset():
     with pytest.raises(TypeError, match="must not override get_queryset"):
 

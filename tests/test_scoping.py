@@ -5,11 +5,17 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from accounts.scope import (
+    ROLE_POLICIES,
     ScopedQuerySet,
     can_approve,
     can_manage_user,
+    can_read_access_log,
+    can_request_reports,
+    can_see_personal_data,
     can_submit,
     can_write,
+    policy_for,
+    unit_in_scope,
     visible_roots,
 )
 from geography.models import AdministrativeUnit, Level
@@ -119,3 +125,49 @@ def test_a_district_submits_and_a_commune_submits_only_under_a_two_level_provinc
     assert can_submit(district_user, unit("061"))
     assert not can_submit(commune_user, unit("01888"))  # reports through its district
     assert can_submit(new_commune_user, unit("01912", current=True))
+
+
+# --- The nationwide role ------------------------------------------------------------------------------------------
+
+
+def test_a_national_officer_reads_every_unit_of_both_trees_and_writes_nothing(national_user):
+    everything = AdministrativeUnit.objects.count()
+    assert visible_roots(national_user) == [""]
+    assert AdministrativeUnit.objects.for_user(national_user).count() == everything
+    assert ScopedQuerySet(model=AdministrativeUnit).for_user(national_user).count() == everything
+    for code, current in [("06", False), ("061", False), ("01888", False), ("19", True), ("01912", True)]:
+        place = unit(code, current=current)
+        assert unit_in_scope(national_user, place)
+        assert not can_write(national_user, place)
+        assert not can_approve(national_user, place)
+        assert not can_submit(national_user, place)
+        assert not can_see_personal_data(national_user, place)  # masked, as for province staff
+        for role in ["province", "district", "commune", "leader", "admin", "national"]:
+            assert not can_manage_user(national_user, role, place)
+    assert can_request_reports(national_user)
+    assert not can_read_access_log(national_user)
+
+
+def test_a_nationwide_role_given_a_unit_gets_nothing(reference_data):
+    misfiled = UserFactory(role="national", unit=unit("06"))
+    assert visible_roots(misfiled) is None
+    assert not AdministrativeUnit.objects.for_user(misfiled).exists()
+    assert not ScopedQuerySet(model=AdministrativeUnit).for_user(misfiled).exists()
+
+
+def test_a_nationwide_account_is_made_by_the_system_not_by_a_units_administrator(admin_user):
+    assert "national" not in policy_for(admin_user).manages_roles
+    assert not can_manage_user(admin_user, "national", None)
+    assert ROLE_POLICIES["national"].unit_levels == frozenset()
+    assert all(policy.unit_levels for role, policy in ROLE_POLICIES.items() if not policy.nationwide)
+
+
+def test_the_national_home_and_progress_pages_show_the_country(client_as, national_user):
+    client = client_as(national_user)
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    assert "Toàn quốc" in home.content.decode()
+    progress = client.get(reverse("disbursement:progress"), {"year": 2024})
+    assert progress.status_code == 200
+    assert progress.context["unit"].code == "VN"
+    assert client.get(reverse("disbursement:progress"), {"year": 2024, "unit": "061"}).context["unit"].code == "061"

@@ -66,6 +66,9 @@ class PersonalDataAccess(models.Model):
         verbose_name=_("đơn vị của người truy cập"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Trống: cán bộ cấp Bộ, xem số liệu cả nước."),
     )
     action = models.CharField(_("thao tác"), max_length=12, choices=AccessAction.choices)
     subject = models.CharField(_("loại hồ sơ"), max_length=12, choices=AccessSubject.choices)

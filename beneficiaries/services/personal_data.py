@@ -11,6 +11,8 @@ import ipaddress
 
 from axes.helpers import get_client_ip_address
 
+from accounts.scope import can_read_program_data
+
 from ..models import AccessAction, AccessSubject, PersonalDataAccess
 
 __all__ = ["AccessAction", "AccessSubject", "client_ip", "record_access"]
@@ -25,9 +27,10 @@ def client_ip(request) -> str | None:
 
 
 def record_access(*, request, action: str, subject: str, obj=None, count: int | None = None):
-    """Append one row. A user without a unit sees no program data (accounts.scope), so there is nothing to log."""
+    """Append one row. A user who reads no program data (accounts.scope) sees none, so there is nothing to log; a
+    nationwide user (no unit) is logged with no unit."""
     user = request.user
-    if not getattr(user, "is_authenticated", False) or user.unit_id is None:
+    if not getattr(user, "is_authenticated", False) or not can_read_program_data(user):
         return None
     return PersonalDataAccess.objects.create(
         user=user,

@@ -57,7 +57,7 @@ def test_the_user_list_shows_only_accounts_in_scope(client_as, district_user, co
     assert stranger.username not in usernames
 
 
-@pytest.mark.parametrize("persona", ["leader", "commune_user"])
+@pytest.mark.parametrize("persona", ["leader", "commune_user", "national_user"])
 def test_roles_without_account_management_are_refused(request, client_as, persona):
     user = request.getfixturevalue(persona)
     client = client_as(user)

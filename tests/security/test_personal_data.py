@@ -33,7 +33,7 @@ TODAY = datetime.date(2024, 7, 15)
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 SEES = ["district_user", "commune_user"]  # enter and verify people: the full number
-MASKED_FOR = ["province_user", "leader"]  # figures and reviews: the number masked
+MASKED_FOR = ["province_user", "leader", "national_user"]  # figures and reviews: the number masked
 
 
 @pytest.fixture
