@@ -155,7 +155,8 @@ VIETNAMESE = re.compile(r"[À-ỹđĐ]")
 
 
 def mostly(good, bad, times: int = 6):
-    return st.one_of(*[good] * times, bad)
+    """`good` `times` times as often as `bad` (st.one_of would merge equal branches and draw half and half)."""
+    return st.integers(0, times).flatmap(lambda i: bad if i == times else good)
 
 
 BAD_AMOUNTS = [0, -1, -1_000_000, MAX_AMOUNT + 1, 1.5, "100", True, None]
@@ -209,7 +210,7 @@ DISBURSEMENT_ARGS = {
 }
 plan_months = st.dictionaries(
     mostly(st.integers(1, 12), st.sampled_from([0, 13])),
-    mostly(st.integers(0, 4 * 10**8), st.sampled_from([-1, 1.5, True])),
+    mostly(st.integers(0, 2 * 10**8), st.sampled_from([-1, 1.5, True])),
     max_size=4,
 )
 
@@ -275,8 +276,8 @@ class World:
         self.units = {code: unit(code) for code in UNITS}
         self.unit_ids = {code: u.pk for code, u in self.units.items()}
         self.code_of = {pk: code for code, pk in self.unit_ids.items()}
-        self.projects = {p.code: p for p in Project.objects.all()}
-        self.subprojects = {s.code: s for s in SubProject.objects.all()}
+        self.projects = {p.code: p for p in Project.objects.filter(program__phase=1)}
+        self.subprojects = {s.code: s for s in SubProject.objects.filter(project__program__phase=1)}
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -1311,10 +1312,10 @@ def test_any_sequence_of_ledger_writes_keeps_every_invariant(reference_data):
     LedgerMachine.world = world
     Stats.examples, Stats.steps, Stats.outcomes = 0, 0, defaultdict(int)
     run_state_machine_as_test(LedgerMachine, settings=PROFILES[PROFILE])
-    accepted = sum(n for (name, outcome), n in Stats.outcomes.items() if outcome == OK)
-    refused = sum(n for (name, outcome), n in Stats.outcomes.items() if outcome in {INVALID, DENIED})
+    accepted = sum(n for (_name, outcome), n in Stats.outcomes.items() if outcome == OK)
+    refused = sum(n for (_name, outcome), n in Stats.outcomes.items() if outcome in {INVALID, DENIED})
     sys.stdout.write(
-        f"\nledger properties ({PROFILE}): {Stats.examples} examples, {Stats.steps} steps, "
+        f"\nledger properties ({PROFILE}): {Stats.examples} examples, {Stats.steps - Stats.examples} steps, "
         f"{accepted} writes accepted, {refused} refused\n"
     )
     for key, n in sorted([*Stats.outcomes.items(), *Stats.reasons.items()], key=str):
