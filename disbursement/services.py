@@ -210,7 +210,8 @@ def _validate_allocation(
     else:
         if unit.level == Level.VILLAGE:
             add("unit", _("Vốn được giao cho tỉnh, huyện hoặc xã, không giao cho thôn."))
-        if isinstance(year, int) and not AdministrativeUnit.objects.filter(pk=unit.pk).valid_in_year(year).exists():
+        # Only a year of the Program is checked: one outside it (refused above) may lie beyond the calendar.
+        if budget_year is not None and not AdministrativeUnit.objects.filter(pk=unit.pk).valid_in_year(year).exists():
             add(
                 "unit",
                 _("%(unit)s không còn tồn tại trong năm %(year)s (hiệu lực đến %(date)s).")

@@ -823,3 +823,20 @@ def test_progress_of_a_reused_code_is_the_version_of_the_year(api_as, make_alloc
     assert body["investment"]["allocated"] == 5_000
     body = api.get(PROGRESS, {"unit": "01912", "year": 2026}).json()
     assert body["investment"]["allocated"] == 0
+
+
+# --- Found by the fuzz run (tests/security/test_fuzz.py) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("year", [20_000, 12_905_162])
+def test_a_year_beyond_the_calendar_is_a_400_not_a_500(api_as, make_allocation, district_user, year):
+    """A year outside the Program was still used to ask whether the unit existed that year: date(20000, 1, 1)
+    raised (500)."""
+    api = api_as(district_user)
+    created = api.post(ALLOCATIONS, allocation_body(year=year), format="json")
+    assert created.status_code == 400
+    assert "year" in created.json()
+    allocation = make_allocation()
+    patched = api.patch(f"{ALLOCATIONS}{allocation.pk}/", {"year": year, "origin_year": 2024}, format="multipart")
+    assert patched.status_code == 400
+    assert patched.json()["year"] == [f"Năm ngân sách {year} không thuộc Chương trình."]
