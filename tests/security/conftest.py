@@ -29,7 +29,7 @@ from disbursement.excel import importer as ledger_importers
 from disbursement.excel.columns import DISBURSEMENT_COLUMNS
 from disbursement.models import ImportBatch as LedgerImportBatch
 from disbursement.models import PeriodEvent, PlanLine
-from ethnic_portal import clock
+from ethnic_portal import clock, export_jobs
 from ethnic_portal.excel_import import record_preview
 from geography.models import AdministrativeUnit
 from programs.models import Project, SubProject
@@ -266,6 +266,10 @@ def _build() -> Dataset:
     o["report_setting"] = report_services.report_setting_save(
         actor=province, province=bac_kan, low_rate_threshold="12.5"
     )
+    # An export job (a list too long for one request) of the province officer: the ledger with the marker in it.
+    export = export_jobs.export_request(actor=province, kind="disbursements", query="")
+    o["export_job"] = export_jobs.export_build(job_id=export.pk)
+    assert o["export_job"].is_done, o["export_job"].error
     assert o["report_job"].is_done, o["report_job"].error
     assert ReportDownload.objects.filter(job=job).exists()
     return data

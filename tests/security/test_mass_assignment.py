@@ -797,6 +797,17 @@ def test_an_entry_cannot_be_moved_to_another_record_of_the_scope(dataset, object
         assert done == {}
 
 
+def test_a_case_of_another_province_cannot_be_reviewed(dataset, objects):
+    """The review form names its case by key, not by a choice: another province's officer posting the key of a case
+    of Ba Bể gets a 404 (as for a key that names no case), and nothing is written."""
+    caller = Caller(dataset.outsiders["province"])
+    url = reverse("beneficiaries:review")
+    for key in (objects["review"].case_key, "support_overlap:987654321"):
+        response, done = attempt(caller.client.post, url, {"case": key, "comment": "Đã xem"})
+        assert response.status_code == 404, key
+        assert done == {}
+
+
 def test_a_report_of_a_unit_outside_the_scope_is_not_found(dataset, objects):
     caller = Caller(dataset.insiders["district"])
     body = {
