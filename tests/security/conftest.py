@@ -82,6 +82,8 @@ def _build() -> Dataset:
         "admin": UserFactory(username="sec_quantri", role="admin", unit=bac_kan, is_staff=True),
         # New Thái Nguyên (19, since 1 July 2025), which Bắc Kạn became a part of.
         "new_province": UserFactory(username="sec_tinh_moi", role="province", unit=unit("19", current=True)),
+        # The ministry (no unit): reads every province, writes nothing.
+        "national": UserFactory(username="sec_bo", role="national", unit=None),
     }
     data.outsiders = {
         "province": UserFactory(username="sec_tinh_khac", role="province", unit=elsewhere),

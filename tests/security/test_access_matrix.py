@@ -5,7 +5,7 @@ found by walking the URL configuration, tried with every method its view accepts
 - each role from a unit outside the dataset's scope (tests/security/conftest.py): another unit's object answers
   exactly as an object that does not exist (404, or the 403 the role gets for that page anyway), lists never show
   it, and nothing outside the user's own unit is written;
-- a leader (read-only) inside the scope: every write is refused (403/404) and nothing is written;
+- a read-only role (leader, the ministry) inside the scope: every write is refused (403/404), nothing is written;
 - a commune officer: approving, returning or reopening a period is refused and the period stays as it was.
 
 A route the tables of tests/security/routes.py do not know (its name is not in ROUTES, or a kwarg not in KWARGS)
@@ -309,11 +309,11 @@ def test_inside_the_scope_the_same_routes_find_the_objects(dataset):
 # --- A read-only role inside the scope ------------------------------------------------------------------------------
 
 
-def test_a_leader_cannot_write_anything(dataset):
-    """Inside its own province, a leader's every POST, PUT, PATCH and DELETE is refused and writes nothing (an empty
-    body, so that a missing role check would show as a form's 200 or a 400 rather than a 403)."""
-    leader = dataset.insiders["leader"]
-    caller = Caller(leader)
+@pytest.mark.parametrize("role", ["leader", "national"])
+def test_a_read_only_role_cannot_write_anything(dataset, role):
+    """Inside its scope, every POST, PUT, PATCH and DELETE of a leader (or of the ministry) is refused and writes
+    nothing (an empty body, so that a missing role check would show as a form's 200 or a 400 rather than a 403)."""
+    caller = Caller(dataset.insiders[role])
     problems = []
     before = fingerprint()
     for route in ROUTE_LIST:
@@ -323,7 +323,7 @@ def test_a_leader_cannot_write_anything(dataset):
             if method not in WRITE_METHODS:
                 continue
             with no_writes(problems, f"{method} {url}"):
-                response = caller(route, method, url, tally="leader")
+                response = caller(route, method, url, tally=f"read-only writes:{role}")
             if response.status_code not in {403, 404}:
                 problems.append(f"{method} {url} → {response.status_code}")
             body(response)
@@ -381,7 +381,8 @@ def summary():
         f"{combos} route×method pairs; requests: anonymous {TALLY['anonymous']}, "
         f"outsiders {outsiders} ({len([k for k in TALLY if k.startswith('outsider:')])} roles), "
         f"same with an id that names no row {TALLY['missing-id probes']}, insider {TALLY['insider']}, "
-        f"leader writes {TALLY['leader']}, commune approvals {TALLY['commune approvals']}, "
+        f"leader and ministry writes {sum(v for k, v in TALLY.items() if k.startswith('read-only'))}, "
+        f"commune approvals {TALLY['commune approvals']}, "
         f"admin site {TALLY['admin']}; total {sum(TALLY.values())}"
     )
     print("\n" + line)  # noqa: T201 - the figure docs/security.md quotes (pytest -s shows it)
