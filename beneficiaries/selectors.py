@@ -404,8 +404,10 @@ def person_support_summary(*, user, unit: AdministrativeUnit, year: int, as_of: 
 
 
 def _subunits(unit: AdministrativeUnit, year: int) -> list[AdministrativeUnit]:
-    """The units directly below `unit` that report for themselves in `year`: districts, or (two-level) communes."""
-    children = AdministrativeUnit.objects.filter(parent=unit).valid_in_year(year).exclude(level=Level.VILLAGE)
+    """The units directly below `unit` that report for themselves in `year`: districts, or (two-level) communes;
+    below the whole country (`geography.models.nation()`, no pk), the provinces."""
+    children = AdministrativeUnit.objects.filter(**({"parent": unit} if unit.pk else {"parent__isnull": True}))
+    children = children.valid_in_year(year).exclude(level=Level.VILLAGE)
     districts = [u for u in children if u.level == Level.DISTRICT]
     return sorted(districts or list(children), key=lambda u: u.code)
 

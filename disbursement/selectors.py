@@ -346,29 +346,26 @@ def _finish_progress(progress: Progress, subunits: dict, names: dict | None = No
     return progress
 
 
-def _progress_from_summary(unit, year, as_of, children, rows, column: str) -> Progress:
-    """The progress from the summary lines of `unit` and its children: a child's line is its own row; the unit's
-    own capital is its row less its children's rows (every allocation below it is below exactly one child)."""
-    progress = _new_progress(unit, year, as_of)
+def summary_lines(rows, *, unit: AdministrativeUnit, children, fields: tuple) -> tuple[dict, dict]:
+    """The summary rows of `unit` and its children (summary_rows) as lines: ({(child pk or None for the unit's own
+    capital, project code, sub-project code or "", capital type, source, origin year): [allocations, *fields]},
+    {code: name} of the projects and sub-projects named). A child's line is its own row; the unit's own
+    capital is its row less its children's rows (every allocation below it is below exactly one child), kept when
+    it counts an allocation."""
     project_ids = {row["project_id"] for row in rows}
     sub_ids = {row["subproject_key"] for row in rows if row["subproject_key"]}
     projects = {
         pk: (code, name)
         for pk, code, name in Project.objects.filter(pk__in=project_ids).values_list("pk", "code", "name")
     }
-    subprojects = (
-        {
+    subprojects = {}
+    if sub_ids:
+        subprojects = {
             pk: (code, name)
             for pk, code, name in SubProject.objects.filter(pk__in=sub_ids).values_list("pk", "code", "name")
         }
-        if sub_ids
-        else {}
-    )
-    by_pk = {child.pk: child for child in children}
-    subunits: dict[int, dict] = {}
-    # line (without the child) → [allocations, allocated, disbursed, active_h1, active_h2] of the unit's own capital
-    own: dict[tuple, list[int]] = {}
-    activity: dict = {}
+    child_pks = {child.pk for child in children}
+    lines: dict[tuple, list[int]] = {}
     for row in rows:
         key = (
             projects[row["project_id"]][0],
@@ -377,29 +374,58 @@ def _progress_from_summary(unit, year, as_of, children, rows, column: str) -> Pr
             row["source"],
             row["origin_year"],
         )
-        values = (row["allocations"], row["allocated"], row[column], row["active_h1"], row["active_h2"])
+        values = [row["allocations"], *(row[name] for name in fields)]
         if row["unit_id"] == unit.pk:
-            sign, child = +1, None
-        else:
-            sign, child = -1, by_pk[row["unit_id"]]
-            _add_line(progress, (child.pk, *key), child, row["allocated"], row[column], subunits)
-            counts = activity.setdefault(child.pk, [0, 0, 0])
-            for i, value in enumerate((row["allocations"], row["active_h1"], row["active_h2"])):
-                counts[i] += value
-        if unit.pk is not None:
-            cell = own.setdefault(key, [0, 0, 0, 0, 0])
+            cell = lines.setdefault((None, *key), [0] * len(values))
             for i, value in enumerate(values):
-                cell[i] += sign * value
-    for key, (allocations, allocated, disbursed, active_h1, active_h2) in own.items():
-        if allocations:
-            _add_line(progress, (None, *key), None, allocated, disbursed, subunits)
-            counts = activity.setdefault(None, [0, 0, 0])
-            for i, value in enumerate((allocations, active_h1, active_h2)):
-                counts[i] += value
+                cell[i] += value
+        elif row["unit_id"] in child_pks:
+            lines[(row["unit_id"], *key)] = values
+            if unit.pk is not None:
+                cell = lines.setdefault((None, *key), [0] * len(values))
+                for i, value in enumerate(values):
+                    cell[i] -= value
+    lines = {line: values for line, values in lines.items() if line[0] is not None or values[0]}
+    return lines, dict([*projects.values(), *subprojects.values()])
+
+
+def _progress_from_summary(unit, year, as_of, children, rows, column: str) -> Progress:
+    """The progress from the summary lines of `unit` and its children (summary_lines)."""
+    progress = _new_progress(unit, year, as_of)
+    lines, names = summary_lines(
+        rows, unit=unit, children=children, fields=("allocated", column, "active_h1", "active_h2")
+    )
+    by_pk = {child.pk: child for child in children}
+    subunits: dict[int, dict] = {}
+    activity: dict = {}
+    for line, (allocations, allocated, disbursed, active_h1, active_h2) in lines.items():
+        child = by_pk.get(line[0])
+        _add_line(progress, line, child, allocated, disbursed, subunits)
+        counts = activity.setdefault(line[0], [0, 0, 0])
+        counts[0] += allocations
+        counts[1] += active_h1
+        counts[2] += active_h2
     progress.activity = activity
-    names = dict(projects.values())
-    names.update(subprojects.values())
     return _finish_progress(progress, subunits, names)
+
+
+def plan_figures(*, user, unit: AdministrativeUnit, year: int, as_of: datetime.date) -> dict | None:
+    """For a report: per line (as progress.by_line), (the plan up to the month of `as_of`, disbursed up to `as_of`
+    on the allocations that have such a plan), from the summaries; None when they cannot answer exactly (a unit
+    only partly in scope, a moment other than 30/06 or a year's end past its last disbursement)."""
+    if not summary_readable(user=user, unit=unit):
+        return None
+    children = list(children_of(user=user, unit=unit))
+    fields = (*SUMMARY_FIELDS, "planned", "planned_h1", "planned_disbursed", "planned_disbursed_h1")
+    rows = summary_rows(unit=unit, children=children, year=year, fields=fields)
+    if as_of == datetime.date(year, 6, 30):
+        columns = ("planned_h1", "planned_disbursed_h1")
+    elif as_of >= datetime.date(year, 12, 31) and summary_column(rows, year=year, as_of=as_of) == "disbursed":
+        columns = ("planned", "planned_disbursed")
+    else:
+        return None
+    lines, _named = summary_lines(rows, unit=unit, children=children, fields=columns)
+    return {line: (planned, spent) for line, (_n, planned, spent) in lines.items() if planned or spent}
 
 
 def _progress_from_ledger(user, unit, year, as_of, children) -> Progress:

@@ -175,7 +175,7 @@ NATION_CODE = "VN"
 def nation() -> AdministrativeUnit:
     """The whole country, for national figures: an unsaved unit with no pk and the empty path, which every unit's
     path starts with. Its children are the top-level units (the provinces, before and after the 2025 reform)."""
-    return AdministrativeUnit(code=NATION_CODE, name=str(_("Toàn quốc")), level="nation", unit_type="", path="")
+    return AdministrativeUnit(code=NATION_CODE, name=str(_("Toàn quốc")), level="national", unit_type="", path="")
 
 
 def is_nation(unit) -> bool:

@@ -30,7 +30,7 @@ class RequestsReports(permissions.BasePermission):
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.SerializerMethodField()
     level = serializers.ChoiceField(choices=ReportLevel.choices, read_only=True)
     period = serializers.ChoiceField(choices=ReportPeriod.choices, read_only=True)
     status = serializers.ChoiceField(choices=ReportStatus.choices, read_only=True)
@@ -53,6 +53,10 @@ class ReportJobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_unit(self, job) -> str:
+        """The unit's code; VN for the country's report."""
+        return job.report_unit.code
+
     def get_download_url(self, job) -> str | None:
         """The file's address once the report is done; null before (and when it failed)."""
         if not job.is_done:
@@ -66,7 +70,7 @@ REQUEST_BODY = inline_serializer(
     "ReportRequest",
     {
         "level": serializers.ChoiceField(choices=ReportLevel.choices),
-        "unit": serializers.CharField(help_text="Mã đơn vị, ví dụ 06"),
+        "unit": serializers.CharField(help_text="Mã đơn vị, ví dụ 06; VN (hoặc bỏ trống) với cấp national"),
         "year": serializers.IntegerField(),
         "period": serializers.ChoiceField(choices=ReportPeriod.choices),
     },

@@ -3,27 +3,38 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from disbursement.models import Allocation
+from accounts.scope import NATIONWIDE, visible_roots
+from disbursement.models import LedgerSummary
 from ethnic_portal.forms import BootstrapFormMixin
-from geography.models import Level
+from geography.models import Level, nation
 
 from .models import ReportLevel, ReportPeriod
 from .services import _scoped_units
 
+NATION_CHOICE = 0  # the value of "the whole country" in the unit list of a nationwide user
+
 
 def unit_options(user):
     """Units a report can be asked for: the user's unit and those below it, provinces to communes, past ones
-    labelled with the day they ended."""
+    labelled with the day they ended. A nationwide user picks the country or a province here (the API takes any
+    unit's code): the list stays short."""
+    levels = [Level.PROVINCE] if user.policy.nationwide else [Level.PROVINCE, Level.DISTRICT, Level.COMMUNE]
     return (
         _scoped_units(user)
-        .filter(level__in=[Level.PROVINCE, Level.DISTRICT, Level.COMMUNE])
+        .filter(level__in=levels)
         .order_by("path")
         .only("pk", "code", "name", "level", "valid_to", "path")
     )
 
 
 def year_options(user) -> list[int]:
-    return sorted(set(Allocation.objects.for_user(user).values_list("year", flat=True).distinct()), reverse=True)
+    """The years with capital in the user's scope, newest first (from the summary rows of the scope's roots)."""
+    roots = visible_roots(user)
+    if not roots or not user.policy.reads_program_data:
+        return []
+    rows = LedgerSummary.objects.filter(allocations__gt=0)
+    rows = rows.filter(unit__parent__isnull=True) if NATIONWIDE in roots else rows.filter(unit__path__in=roots)
+    return sorted(set(rows.values_list("year", flat=True).distinct()), reverse=True)
 
 
 class ReportRequestForm(BootstrapFormMixin, forms.Form):
@@ -36,12 +47,16 @@ class ReportRequestForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.units = {u.pk: u for u in unit_options(user)}
-        self.fields["unit"].choices = [(u.pk, f"{u.code} – {u.display_name}") for u in self.units.values()]
+        if user.policy.nationwide:
+            self.units = {NATION_CHOICE: nation(), **self.units}
+        self.fields["unit"].choices = [(pk, f"{u.code} – {u.display_name}") for pk, u in self.units.items()]
+        if not user.policy.nationwide:
+            self.fields["level"].choices = [c for c in ReportLevel.choices if c[0] != ReportLevel.NATIONAL]
         years = year_options(user)
         self.fields["year"].choices = [(y, y) for y in years]
-        if not self.is_bound and user.unit_id:
-            self.initial.setdefault("unit", user.unit_id)
-            self.initial.setdefault("level", user.unit.level)
+        if not self.is_bound and (user.unit_id or user.policy.nationwide):
+            self.initial.setdefault("unit", user.unit_id or NATION_CHOICE)
+            self.initial.setdefault("level", user.unit.level if user.unit_id else ReportLevel.NATIONAL)
             if years:
                 self.initial.setdefault("year", years[0])
 

@@ -22,6 +22,7 @@ from disbursement.models import PeriodStatus
 
 
 class ReportLevel(models.TextChoices):
+    NATIONAL = "national", _("Toàn quốc")
     PROVINCE = "province", _("Tỉnh")
     DISTRICT = "district", _("Huyện")
     COMMUNE = "commune", _("Xã")
@@ -55,7 +56,13 @@ class ReportJob(models.Model):
     )
     level = models.CharField(_("cấp báo cáo"), max_length=10, choices=ReportLevel.choices)
     unit = models.ForeignKey(
-        "geography.AdministrativeUnit", verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="report_jobs"
+        "geography.AdministrativeUnit",
+        verbose_name=_("đơn vị"),
+        on_delete=models.PROTECT,
+        related_name="report_jobs",
+        null=True,
+        blank=True,
+        help_text=_("Trống với báo cáo toàn quốc."),
     )
     year = models.PositiveSmallIntegerField(_("năm"))
     period = models.CharField(_("kỳ báo cáo"), max_length=4, choices=ReportPeriod.choices)
@@ -105,15 +112,32 @@ class ReportJob(models.Model):
                 condition=Q(status__in=["queued", "running"]),
                 name="report_job_one_active_per_report",
             ),
+            # The country's report has no unit (NULLs never clash in the constraint above).
+            models.UniqueConstraint(
+                fields=["level", "year", "period"],
+                condition=Q(status__in=["queued", "running"], unit__isnull=True),
+                name="report_job_one_active_national_report",
+            ),
+            models.CheckConstraint(
+                condition=Q(level="national", unit__isnull=True) | (~Q(level="national") & Q(unit__isnull=False)),
+                name="report_job_unit_unless_national",
+            ),
             models.CheckConstraint(condition=Q(progress__gte=0, progress__lte=100), name="report_job_progress_range"),
         ]
         indexes = [models.Index(fields=["unit", "year", "period", "status"])]
 
     def __str__(self):
-        return f"{self.unit.name} · {self.get_period_display()} {self.year}"
+        return f"{self.report_unit.name} · {self.get_period_display()} {self.year}"
 
     def get_absolute_url(self):
         return reverse("reports:detail", args=[self.pk])
+
+    @property
+    def report_unit(self):
+        """The unit the report is about; the whole country (`geography.models.nation()`) for a national report."""
+        from geography.models import nation
+
+        return self.unit if self.unit_id else nation()
 
     @property
     def is_active(self) -> bool:
@@ -137,7 +161,8 @@ class ReportJob(models.Model):
         from django.utils.text import slugify
 
         period = "6-thang" if self.period == ReportPeriod.H1 else "ca-nam"
-        return f"BC-1719_{slugify(self.unit.name) or self.unit.code}_{self.year}_{period}_{self.pk}.xlsx"
+        unit = self.report_unit
+        return f"BC-1719_{slugify(unit.name) or unit.code}_{self.year}_{period}_{self.pk}.xlsx"
 
 
 class ReportDownload(models.Model):

@@ -15,13 +15,15 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.scope import policy_for
 from beneficiaries.choices import ActivityKind, FundedBy, FundingProgram, HouseholdSupportKind, SupportKind
 from beneficiaries.models import HouseholdSupport, ProgramActivity, SupportActivity
 from beneficiaries.selectors import activity_summary, person_support_summary
-from disbursement.models import Allocation, Disbursement, Period, PeriodStatus, PlanLine
-from disbursement.selectors import Figures, progress_for_unit
-from geography.models import AdministrativeUnit, Level
+from disbursement.models import Allocation, Disbursement, LedgerSummary, Period, PeriodStatus, PlanLine
+from disbursement.selectors import Figures, plan_figures, progress_for_unit, summary_readable
+from geography.models import AdministrativeUnit, Level, is_nation, nation
 from programs.models import CapitalType, Project, SubProject
 
 from .models import (
@@ -72,6 +74,10 @@ def low_rate_threshold(province: AdministrativeUnit) -> Decimal:
 
 
 def has_capital(*, user, unit: AdministrativeUnit, year: int) -> bool:
+    if is_nation(unit):
+        return policy_for(user).nationwide and Allocation.objects.filter(year=year).exists()
+    if summary_readable(user=user, unit=unit):
+        return LedgerSummary.objects.filter(unit=unit, year=year, allocations__gt=0).exists()
     return Allocation.objects.for_user(user).filter(year=year, unit__path__startswith=unit.path).exists()
 
 
@@ -81,6 +87,8 @@ def has_capital(*, user, unit: AdministrativeUnit, year: int) -> bool:
 def sub_units(unit: AdministrativeUnit, year: int) -> list[AdministrativeUnit]:
     """The units a report gives a section each, as they were in `year`: the districts of a province (the communes
     where the province has no districts, since 1/7/2025), the communes of a district, nothing below a commune."""
+    if is_nation(unit):  # the provinces of the year (both trees in 2025)
+        return list(AdministrativeUnit.objects.filter(parent__isnull=True).valid_in_year(year).order_by("code", "path"))
     if unit.level == Level.COMMUNE:
         return []
     children = list(
@@ -103,7 +111,10 @@ def reporting_units(unit: AdministrativeUnit, year: int) -> list[AdministrativeU
 
 
 def approval_states(*, user, unit: AdministrativeUnit, year: int, period: str) -> list[dict]:
-    """Where each reporting unit's period stands in approval at this moment (an absent period is still open)."""
+    """Where each reporting unit's period stands in approval at this moment (an absent period is still open); for
+    the country, one line per province counting its reporting units by state."""
+    if is_nation(unit):
+        return _national_approvals(user=user, year=year, period=period)
     units = reporting_units(unit, year)
     statuses = dict(
         Period.objects.for_user(user).filter(unit__in=units, year=year, kind=period).values_list("unit_id", "status")
@@ -117,6 +128,49 @@ def approval_states(*, user, unit: AdministrativeUnit, year: int, period: str) -
         }
         for u in units
     ]
+
+
+def _national_approvals(*, user, year: int, period: str) -> list[dict]:
+    """Per province of the year: approved when all its reporting units approved, submitted when all sent, else
+    open; the label counts them ("12/15 đơn vị đã phê duyệt"). Three queries whatever the number of provinces."""
+    provinces = sub_units(nation(), year)
+    below = (
+        AdministrativeUnit.objects.filter(parent__in=provinces, level__in=[Level.DISTRICT, Level.COMMUNE])
+        .valid_in_year(year)
+        .values_list("pk", "parent_id", "level")
+    )
+    by_province: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for pk, parent_id, level in below:
+        by_province[parent_id][level].append(pk)
+    reporting = {
+        province_pk: levels.get(Level.DISTRICT) or levels.get(Level.COMMUNE, [])
+        for province_pk, levels in by_province.items()
+    }
+    ids = [pk for units in reporting.values() for pk in units]
+    statuses = dict(
+        Period.objects.for_user(user).filter(unit_id__in=ids, year=year, kind=period).values_list("unit_id", "status")
+    )
+    rows = []
+    for province in provinces:
+        units = reporting.get(province.pk, [])
+        states = [statuses.get(pk, PeriodStatus.OPEN) for pk in units]
+        approved = sum(state == PeriodStatus.APPROVED for state in states)
+        sent = sum(state in (PeriodStatus.SUBMITTED, PeriodStatus.APPROVED) for state in states)
+        if units and approved == len(units):
+            status = PeriodStatus.APPROVED
+        elif units and sent == len(units):
+            status = PeriodStatus.SUBMITTED
+        else:
+            status = PeriodStatus.OPEN
+        label = _("%(approved)s/%(total)s đơn vị đã phê duyệt, %(sent)s đã gửi") % {
+            "approved": approved,
+            "total": len(units),
+            "sent": sent,
+        }
+        rows.append(
+            {"unit": province.code, "key": _segment(province), "name": province.name, "status": status, "label": label}
+        )
+    return rows
 
 
 # --- The figures of a report ----------------------------------------------------------------------
@@ -201,7 +255,7 @@ def _section_of(path: str, unit: AdministrativeUnit, children: list[Administrati
 def report_data(*, user, level: str, unit: AdministrativeUnit, year: int, period: str, data_moment=None) -> ReportData:
     """Everything a report shows for `unit` and the units below it, read as `user` sees it."""
     as_of = period_end(year, period)
-    province = unit.province
+    province = None if is_nation(unit) else unit.province
     data = ReportData(
         level=level,
         unit=unit,
@@ -210,16 +264,17 @@ def report_data(*, user, level: str, unit: AdministrativeUnit, year: int, period
         as_of=as_of,
         data_moment=data_moment or timezone.now(),
         province=province,
-        threshold=low_rate_threshold(province),
+        threshold=low_rate_threshold(province) if province else DEFAULT_LOW_RATE_THRESHOLD,
     )
     _capital(data, user)
     data.persons = _persons(user, unit, year, as_of)
     data.households = _households(user, unit, year, as_of)
     data.activities = _activities(user, unit, year, as_of)
     data.approvals = approval_states(user=user, unit=unit, year=year, period=period)
-    by_unit = {a["unit"]: a for a in data.approvals}
+    # A province's line is found by its path segment: both trees use some codes (19, Thái Nguyên, in 2025).
+    by_unit = {a.get("key", a["unit"]): a for a in data.approvals}
     for section in data.sections:
-        section.approval = by_unit.get(section.unit.code)
+        section.approval = by_unit.get(section.key if is_nation(unit) else section.unit.code)
     return data
 
 
@@ -241,7 +296,22 @@ def _capital(data: ReportData, user) -> None:
         amounts = data.lines.setdefault((section, capital_type, project, subproject, origin_year, source), Amounts())
         amounts.allocated += figures.allocated
         amounts.disbursed += figures.disbursed
-    _plans(data, user, children)
+    plans = plan_figures(user=user, unit=unit, year=year, as_of=as_of)
+    if plans is None:
+        _plans(data, user, children)
+    else:
+        for (child_pk, project, subproject, capital_type, source, origin_year), (planned, spent) in plans.items():
+            section = OWN
+            if child_pk is not None:
+                if child_pk not in by_pk:
+                    by_pk[child_pk] = AdministrativeUnit.objects.get(pk=child_pk)
+                    children.append(by_pk[child_pk])
+                section = _segment(by_pk[child_pk])
+            amounts = data.lines.setdefault(
+                (section, capital_type, project, subproject, origin_year, source), Amounts()
+            )
+            amounts.planned += planned
+            amounts.planned_disbursed += spent
     data.names = dict(progress.project_names)
     codes = {code for key in data.lines for code in key[2:4] if code}
     missing = codes - set(data.names)

@@ -38,7 +38,7 @@ from accounts.scope import Role, can_request_reports, path_condition, policy_for
 from disbursement.models import Allocation, Period, PeriodKind, PeriodStatus
 from disbursement.services import year_setting
 from ethnic_portal.forms import is_digits
-from geography.models import AdministrativeUnit, Level
+from geography.models import NATION_CODE, AdministrativeUnit, Level, is_nation, nation
 from programs.models import BudgetYear
 
 from . import selectors
@@ -92,12 +92,17 @@ def _not_found(code) -> Http404:
 
 def resolve_unit(*, actor, unit, year: int | None) -> AdministrativeUnit:
     """A unit (or its code) inside the actor's scope, in the version that existed in `year`; Http404 otherwise,
-    the same answer for a unit that does not exist and one that is not the actor's."""
+    the same answer for a unit that does not exist and one that is not the actor's. `VN` is the whole country
+    (`geography.models.nation()`), for a nationwide user."""
     if isinstance(unit, AdministrativeUnit):
         if not unit_in_scope(actor, unit):
             raise _not_found(unit.code)
         return unit
     code = str(unit if unit is not None else "").strip()
+    if code.upper() == NATION_CODE:
+        if not policy_for(actor).nationwide:
+            raise _not_found(code)
+        return nation()
     versions = _scoped_units(actor).filter(code=code).order_by(F("valid_from").desc(nulls_last=True))
     found = (versions.valid_in_year(year).first() if year else None) or versions.first()
     if found is None or not code:
@@ -114,6 +119,8 @@ def _budget_year(value) -> int | None:
 
 
 def _level_message(unit: AdministrativeUnit) -> str:
+    if is_nation(unit):
+        return _("Báo cáo của cả nước: chọn cấp báo cáo “toàn quốc” (national).")
     if unit.level == Level.COMMUNE and unit.parent and unit.parent.level == Level.PROVINCE:
         return _("%(unit)s là đơn vị cấp xã báo cáo thẳng lên tỉnh: chọn cấp báo cáo “xã” (commune).") % {
             "unit": unit.name
@@ -158,12 +165,16 @@ def report_request(*, actor, level, unit, year, period, scheduled: bool = False)
         raise PermissionDenied(_("Vai trò của bạn không được yêu cầu báo cáo."))
     errors: dict[str, str] = {}
     if level not in ReportLevel.values:
-        errors["level"] = _("Cấp báo cáo phải là “province” (tỉnh), “district” (huyện) hoặc “commune” (xã).")
+        errors["level"] = _(
+            "Cấp báo cáo phải là “national” (toàn quốc), “province” (tỉnh), “district” (huyện) hoặc “commune” (xã)."
+        )
     if period not in ReportPeriod.values:
         errors["period"] = _("Kỳ báo cáo phải là “H1” (6 tháng đầu năm) hoặc “year” (cả năm).")
     budget_year = _budget_year(year)
     if budget_year is None:
         errors["year"] = _("Năm phải là một năm ngân sách của Chương trình (2021–2030), ví dụ 2024.")
+    if unit in (None, "") and level == ReportLevel.NATIONAL:
+        unit = NATION_CODE  # the country's report names no unit
     if unit in (None, ""):
         errors["unit"] = _("Phải chọn đơn vị (mã đơn vị).")
     if errors:
@@ -171,7 +182,7 @@ def report_request(*, actor, level, unit, year, period, scheduled: bool = False)
     unit = resolve_unit(actor=actor, unit=unit, year=budget_year)
     if unit.level != level:
         raise ValidationError({"level": _level_message(unit)})
-    if not AdministrativeUnit.objects.filter(pk=unit.pk).valid_in_year(budget_year).exists():
+    if not is_nation(unit) and not AdministrativeUnit.objects.filter(pk=unit.pk).valid_in_year(budget_year).exists():
         raise ValidationError(
             {
                 "year": _(
@@ -193,7 +204,8 @@ def report_request(*, actor, level, unit, year, period, scheduled: bool = False)
                 % {"year": budget_year, "unit": unit.name}
             }
         )
-    same = ReportJob.objects.filter(level=level, unit=unit, year=budget_year, period=period)
+    job_unit = None if is_nation(unit) else unit
+    same = ReportJob.objects.filter(level=level, unit=job_unit, year=budget_year, period=period)
     _expire_stale(same)
     active = same.filter(status__in=ACTIVE_STATUSES).first()
     if active is not None:
@@ -205,7 +217,7 @@ def report_request(*, actor, level, unit, year, period, scheduled: bool = False)
             job = ReportJob.objects.create(
                 requested_by=actor,
                 level=level,
-                unit=unit,
+                unit=job_unit,
                 year=budget_year,
                 period=period,
                 scheduled=scheduled,
@@ -314,9 +326,9 @@ def requeue_waiting(*, now: datetime.datetime | None = None) -> list[int]:
 
 def report_regenerate(*, actor, job: ReportJob) -> ReportJob:
     """A new snapshot of the same report; the old one stays, and the new one points at the latest done one."""
-    if not unit_in_scope(actor, job.unit):
-        raise _not_found(job.unit.code)
-    return report_request(actor=actor, level=job.level, unit=job.unit, year=job.year, period=job.period)
+    if not unit_in_scope(actor, job.report_unit):
+        raise _not_found(job.report_unit.code)
+    return report_request(actor=actor, level=job.level, unit=job.report_unit, year=job.year, period=job.period)
 
 
 # --- Building -------------------------------------------------------------------------------------
@@ -391,7 +403,7 @@ def _storage():
 
 def _final_name(job: ReportJob) -> str:
     """The same name on every run of a job, so a retried build overwrites its own file and nothing else."""
-    return f"{REPORTS_DIR}/{job.year}/{job.unit.code}-{job.level}-{job.year}-{job.period}-{job.pk}.xlsx"
+    return f"{REPORTS_DIR}/{job.year}/{job.report_unit.code}-{job.level}-{job.year}-{job.period}-{job.pk}.xlsx"
 
 
 def _temp_folder() -> Path:
@@ -474,15 +486,22 @@ def report_build(*, job_id: int) -> ReportJob | None:
     temp_path = None
     try:
         user = job.requested_by
-        if not (can_request_reports(user) and unit_in_scope(user, job.unit)):
+        if not (can_request_reports(user) and unit_in_scope(user, job.report_unit)):
             return _fail(
-                job.pk, _("Người yêu cầu không còn quyền xem số liệu của %(unit)s.") % {"unit": job.unit.name}, attempt
+                job.pk,
+                _("Người yêu cầu không còn quyền xem số liệu của %(unit)s.") % {"unit": job.report_unit.name},
+                attempt,
             )
         _progress(job.pk, attempt, 10)
         data_moment = timezone.now()
         with _consistent_read():
             data = selectors.report_data(
-                user=user, level=job.level, unit=job.unit, year=job.year, period=job.period, data_moment=data_moment
+                user=user,
+                level=job.level,
+                unit=job.report_unit,
+                year=job.year,
+                period=job.period,
+                data_moment=data_moment,
             )
             data.requested_by_name = "" if job.scheduled else user.display_name
             built = workbook.build(data)
@@ -559,8 +578,8 @@ def report_file_check(job: ReportJob) -> None:
 @transaction.atomic
 def report_download(*, actor, job: ReportJob, via_api: bool = False) -> ReportDownload:
     """Record that `actor` downloads `job`; refuses (ReportNotReady) when there is no complete file to give."""
-    if not unit_in_scope(actor, job.unit):
-        raise _not_found(job.unit.code)
+    if not unit_in_scope(actor, job.report_unit):
+        raise _not_found(job.report_unit.code)
     report_file_check(job)
     return ReportDownload.objects.create(job=job, user=actor, via_api=via_api)
 

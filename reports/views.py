@@ -12,6 +12,7 @@ from django.views.generic import DetailView, ListView
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import policy_for
 from ethnic_portal.forms import apply_service_errors, is_digits, pk_value
+from geography.models import NATION_CODE
 
 from . import selectors, services
 from .forms import ReportRequestForm, ReportSettingForm, year_options
@@ -55,7 +56,10 @@ class ReportListView(ReportsRoleMixin, ScopedViewMixin, ListView):
         if params.get("status") in ReportStatus.values:
             queryset = queryset.filter(status=params["status"])
         if params.get("unit"):
-            queryset = queryset.filter(unit__code=params["unit"].strip())
+            code = params["unit"].strip()
+            queryset = (
+                queryset.filter(unit__isnull=True) if code.upper() == NATION_CODE else queryset.filter(unit__code=code)
+            )
         return queryset.order_by("-created_at", "-pk")
 
     def get_context_data(self, **kwargs):

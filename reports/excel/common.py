@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ethnic_portal import excel_safe
-from geography.models import AdministrativeUnit, Level
+from geography.models import AdministrativeUnit, Level, is_nation
 
 TRIEU = Decimal(1_000_000)
 
@@ -199,8 +199,21 @@ def place_name(unit: AdministrativeUnit) -> str:
     return unit.name
 
 
+# The national report is the Ministry's, which runs the Program since 1/3/2025 (formerly Ủy ban Dân tộc); a
+# ministry's heading has no authority line above it. It is signed in Hà Nội.
+NATIONAL_AGENCY = "BỘ DÂN TỘC VÀ TÔN GIÁO"
+NATIONAL_PLACE = "Hà Nội"
+
+
+def signing_place(unit: AdministrativeUnit) -> str:
+    """Where the report is signed: the province's name, Hà Nội for the country's report."""
+    return NATIONAL_PLACE if is_nation(unit) else place_name(unit.province)
+
+
 def reporting_body(unit: AdministrativeUnit) -> tuple[str, str]:
     """(the authority above, the body that issues the report), upper case, for the top left of the sheet."""
+    if is_nation(unit):
+        return "", NATIONAL_AGENCY
     authority = f"UBND {unit.name.upper()}"
     if unit.level == Level.PROVINCE:
         reorganised = unit.valid_from is not None and unit.valid_from >= REORGANISED_ON
@@ -361,7 +374,7 @@ def write_sheet(
         current += 1
 
     current += 1
-    _put(ws, current, right, f"{place_name(unit.province)}, {vn_long_date(signed_on)}", font=italic, alignment=CENTER)
+    _put(ws, current, right, f"{signing_place(unit)}, {vn_long_date(signed_on)}", font=italic, alignment=CENTER)
     _merge(ws, current, right, current, width)
     current += 1
     _put(ws, current, 1, "NGƯỜI LẬP BIỂU", font=bold, alignment=CENTER)

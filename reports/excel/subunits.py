@@ -68,7 +68,8 @@ def build_rows(data) -> list[Row]:
 
 
 def spec(data) -> SheetSpec:
-    below = "huyện" if any(s.unit.level == Level.DISTRICT for s in data.sections if not s.own) else "xã"
+    levels = {s.unit.level for s in data.sections if not s.own}
+    below = "tỉnh" if Level.PROVINCE in levels else "huyện" if Level.DISTRICT in levels else "xã"
     return SheetSpec(
         form_no=FORM_NO,
         title=f"TÌNH HÌNH PHÂN BỔ, GIẢI NGÂN VỐN CHƯƠNG TRÌNH THEO ĐƠN VỊ CẤP {below.upper()}",
