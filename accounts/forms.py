@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from ethnic_portal.forms import BootstrapFormMixin
 from geography.models import AdministrativeUnit
 
-from .scope import ROLE_POLICIES, Role, policy_for
+from .scope import ROLE_POLICIES, Role, manageable_units, policy_for
 
 
 class LoginForm(AuthenticationForm):
@@ -30,7 +30,7 @@ class UserCreateForm(BootstrapFormMixin, forms.Form):
         managed = policy_for(actor).manages_roles
         self.fields["role"].choices = [(value, label) for value, label in Role.choices if value in managed]
         levels = set().union(*(ROLE_POLICIES[role].unit_levels for role in managed)) if managed else set()
-        units = AdministrativeUnit.objects.for_user(actor).filter(level__in=levels)
+        units = manageable_units(actor).filter(level__in=levels)
         if today:
             units = units.valid_on(today)
         self.fields["unit"].queryset = units.order_by("path")

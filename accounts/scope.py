@@ -233,6 +233,17 @@ def can_manage_user(actor, role: str, unit) -> bool:
     return unit.level in ROLE_POLICIES[role].unit_levels
 
 
+def manageable_units(user):
+    """The units at which `user` may create users: their scope, read for user management even by a role that
+    reads no program data (the administrator)."""
+    from geography.models import AdministrativeUnit
+
+    roots = visible_roots(user)
+    if not can_manage_users(user) or not roots:
+        return AdministrativeUnit.objects.none()
+    return AdministrativeUnit.objects.filter(path_condition("", roots))
+
+
 def can_see_personal_data(user, unit) -> bool:
     """May `user` see the personal data of a record of `unit` unmasked (Decree 13/2023/NĐ-CP)?
 

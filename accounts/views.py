@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, View
+
+from ethnic_portal import clock
 
 from .forms import LoginForm, PortalPasswordChangeForm, UserCreateForm
 from .models import User
@@ -69,7 +70,7 @@ class UserCreateView(UserManagerMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["actor"] = self.request.user
-        kwargs["today"] = timezone.localdate()
+        kwargs["today"] = clock.today()
         return kwargs
 
     def form_valid(self, form):

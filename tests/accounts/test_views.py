@@ -96,6 +96,29 @@ def test_a_province_user_creates_an_account_through_the_form(client_as, new_prov
     assert created.created_by == new_province_user
 
 
+def test_the_administrator_creates_an_account_in_their_province(client_as, admin_user):
+    """The administrator reads no program data, yet manages the users of their province: the unit choices come
+    from the scope for user management, not from the program-data scope."""
+    form = client_as(admin_user).get(reverse("accounts:user_add")).context["form"]
+    offered = set(form.fields["unit"].queryset.values_list("code", flat=True))
+    assert {"19", "01912"} <= offered
+    assert "06" not in offered  # Bắc Kạn ended on 30/6/2025
+    assert "04" not in offered
+    response = client_as(admin_user).post(
+        reverse("accounts:user_add"),
+        {"username": "tinh.tn.2", "role": "province", "unit": unit("19", current=True).pk, "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="tinh.tn.2").created_by == admin_user
+    outside = unit("04")  # Cao Bằng, not merged in 2025
+    response = client_as(admin_user).post(
+        reverse("accounts:user_add"),
+        {"username": "tinh.cb", "role": "province", "unit": outside.pk, "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="tinh.cb").exists()
+
+
 def test_a_bad_form_names_the_field_in_vietnamese_and_writes_nothing(client_as, new_province_user):
     commune = unit("01912", current=True)
     before = User.objects.count()
