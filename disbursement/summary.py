@@ -286,8 +286,9 @@ def _sql_parts() -> dict[str, str]:
             "month_of": "CAST(EXTRACT(MONTH FROM {0}) AS integer)",
         }
     return {
-        "year_of": "CAST(strftime('%%Y', {0}) AS integer)",
-        "month_of": "CAST(strftime('%%m', {0}) AS integer)",
+        # No parameters go with these statements, so a single % reaches SQLite as it is.
+        "year_of": "CAST(strftime('%Y', {0}) AS integer)",
+        "month_of": "CAST(strftime('%m', {0}) AS integer)",
     }
 
 

@@ -17,7 +17,9 @@ forbidden (PermissionDenied), and after each step these hold:
 - locked periods: a write never changes a record dated in a submitted or approved period;
 - a refused write changes nothing at all (every ledger table and its history is fingerprinted), and says why in
   Vietnamese;
-- carry-over: each balance is carried at most once, into the next year, for exactly its unspent amount.
+- carry-over: each balance is carried at most once, into the next year, for exactly its unspent amount;
+- summaries: the live summary rows (disbursement/summary.py) equal what rebuild_all() computes and the sums of the
+  raw rows, to the đồng (tests/disbursement/summaries.py).
 
 Each example runs in a savepoint rolled back at its end, so every example starts from the reference data alone
 (a transactional database would flush and reload the reference data per example, seconds instead of nothing).
@@ -64,6 +66,7 @@ from ethnic_portal import clock
 from ethnic_portal.dashboard import dashboard
 from ethnic_portal.formatting import MAX_AMOUNT
 from programs.models import Project, SubProject
+from tests.disbursement.summaries import assert_summaries_exact
 from tests.factories import UserFactory, unit
 
 D = datetime.date
@@ -1029,13 +1032,36 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(
         actor=actors,
-        action=st.sampled_from(["submit", "submit", "approve", "return", "reopen"]),
-        code=st.sampled_from(PERIOD_UNITS),
+        action=st.sampled_from(["submit", "submit", "approve", "approve", "return", "reopen"]),
+        # Mostly a period the action suits (the n-th one whose status allows it), else any period at all.
+        which=mostly(
+            st.tuples(st.just("fit"), picks),
+            st.tuples(
+                st.just("any"),
+                st.sampled_from(PERIOD_UNITS),
+                st.sampled_from([2024, 2025]),
+                st.sampled_from([H1, YEAR]),
+            ),
+            times=2,
+        ),
+        code=st.sampled_from(["061", "061", "064"]),
         year=st.sampled_from([2024, 2025]),
         kind=st.sampled_from([H1, YEAR]),
         comment=comments,
     )
-    def period_move(self, actor, action, code, year, kind, comment):
+    def period_move(self, actor, action, which, code, year, kind, comment):
+        from_statuses = {
+            "submit": {OPEN, RETURNED, REOPENED},
+            "approve": {SUBMITTED},
+            "return": {SUBMITTED},
+            "reopen": {APPROVED, OPEN, RETURNED},
+        }[action]
+        if which[0] == "any":
+            code, year, kind = which[1:]
+        else:
+            suited = [k for k in sorted(self.periods) if self.periods[k] in from_statuses]
+            if suited:
+                code, year, kind = suited[which[1] % len(suited)]
         checks = {"submit": self.can_submit, "approve": self.can_approve, "return": self.can_approve}
         actor = self.who(actor, lambda name: checks.get(action, self.can_approve)(name, code))
         key = (code, year, kind)
@@ -1186,6 +1212,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.the_figures_add_up()
         self.history_is_complete()
         self.each_balance_is_carried_once_and_exactly()
+        assert_summaries_exact()  # the live summaries == rebuild_all() == the raw rows' sums
 
     def no_allocation_is_overspent(self):
         spent = dict(Disbursement.objects.values_list("allocation").annotate(total=Sum("amount")).order_by())
