@@ -211,7 +211,7 @@ def export_build(*, job_id: int) -> ExportJob | None:
             return _fail(job.pk, _("Người yêu cầu không còn quyền xem số liệu này."), attempt)
         spec = spec_for(job.kind)
         queryset = spec.queryset(user, QueryDict(job.query))
-        total = queryset.count()
+        total = queryset.order_by().values("pk").count()
         _progress(job.pk, attempt, total=total, progress=2)
         export = spec.build(queryset, user=user, total=total)
         temp_path = _temp_path(job.pk, attempt)

@@ -33,7 +33,8 @@ class ExportView(ScopedViewMixin, View):
             messages.error(request, " ".join(error.messages))
             return redirect(spec.list_url)
         limit = sync_max_rows()
-        if queryset[: limit + 1].count() > limit:  # bounded: never counts more than the limit
+        # Bounded (never counts past the limit) and bare (no annotation such as an allocation's disbursed sum).
+        if queryset.order_by().values("pk")[: limit + 1].count() > limit:
             query = request.GET.copy()
             query.pop("page", None)
             job = export_jobs.export_request(actor=request.user, kind=spec.kind, query=query.urlencode())
