@@ -381,9 +381,16 @@ class LedgerSummary(models.Model):
     """
 
     # The unique index below leads with the unit: no separate index on it (nor on the project) to keep up.
-    unit = models.ForeignKey("geography.AdministrativeUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database constraint either: the rows are derived from allocations, whose own keys protect the unit and the
+    # project; and PostgreSQL checks a deferred key at commit by locking the unit's row, after the summary rows are
+    # locked, against the lock order every writer follows (twenty concurrent writers deadlocked on it).
+    unit = models.ForeignKey(
+        "geography.AdministrativeUnit", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     year = models.PositiveSmallIntegerField()
-    project = models.ForeignKey("programs.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
+    project = models.ForeignKey(
+        "programs.Project", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     subproject_key = models.PositiveIntegerField(help_text="pk of the sub-project, 0 when the line has none")
     capital_type = models.CharField(max_length=12, choices=CapitalType.choices)
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -424,7 +431,9 @@ class LedgerMonthSummary(models.Model):
     disbursement's date); a date outside the year gets the month before 1 or after 12 it falls in.
     """
 
-    unit = models.ForeignKey("geography.AdministrativeUnit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey(  # no database constraint: see LedgerSummary.unit
+        "geography.AdministrativeUnit", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     year = models.PositiveSmallIntegerField()
     month = models.SmallIntegerField()
     planned = models.BigIntegerField(default=0)
