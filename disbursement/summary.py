@@ -374,3 +374,92 @@ def rebuild_all() -> dict[str, int]:
             cursor.execute(f"ANALYZE {t['line']}")
             cursor.execute(f"ANALYZE {t['month']}")
     return {"lines": LedgerSummary.objects.count(), "months": LedgerMonthSummary.objects.count()}
+
+
+# --- Hand-written SQL, for the benchmark ----------------------------------------------------------
+
+
+def _child_segment_sql(column: str, length: int) -> str:
+    """SQL for the first path segment of `column` after a unit's own path of `length` characters (an integer,
+    written into the statement): the child the row is under, '' for the unit's own."""
+    start = int(length) + 1
+    if connection.vendor == "postgresql":
+        return f"split_part(substr({column}, {start}), '/', 1)"
+    return f"substr({column}, {start}, instr(substr({column}, {start}) || '/', '/') - 1)"
+
+
+def district_progress_sql(unit_path: str, year: int, as_of: datetime.date | None = None) -> dict[tuple, list[int]]:
+    """The progress of one unit (a district, say) for `year`, by hand over the ledger's raw rows: allocations and
+    disbursements summed apart, then joined per line. {(child segment or "", project code, sub-project code or "",
+    capital type, source, origin year): [allocated, disbursed up to as_of]}. What an experienced developer would
+    write without summaries; the benchmark times progress_for_unit against it and against the summary query."""
+    as_of = as_of or datetime.date(year, 12, 31)
+    t = _tables()
+    q = connection.ops.quote_name
+    project, subproject = q("programs_project"), q("programs_subproject")
+    child = _child_segment_sql("u.path", len(unit_path))
+    sql = (
+        f"SELECT {child} AS child, p.code, COALESCE(s.code, ''), a.capital_type, a.source, a.origin_year, "
+        f"SUM(a.amount), SUM(COALESCE(d.total, 0)) "
+        f"FROM {t['allocation']} a JOIN {t['unit']} u ON u.id = a.unit_id "
+        f"JOIN {project} p ON p.id = a.project_id LEFT JOIN {subproject} s ON s.id = a.subproject_id "
+        f"LEFT JOIN (SELECT d.allocation_id, SUM(d.amount) AS total FROM {t['disbursement']} d "
+        f"JOIN {t['allocation']} a2 ON a2.id = d.allocation_id JOIN {t['unit']} u2 ON u2.id = a2.unit_id "
+        f"WHERE a2.year = %s AND u2.path LIKE %s AND d.date <= %s GROUP BY d.allocation_id) d "
+        f"ON d.allocation_id = a.id "
+        f"WHERE a.year = %s AND u.path LIKE %s "
+        f"GROUP BY 1, p.code, COALESCE(s.code, ''), a.capital_type, a.source, a.origin_year"
+    )
+    prefix = unit_path + "%"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [year, prefix, as_of, year, prefix])
+        return {tuple(row[:6]): [int(row[6]), int(row[7])] for row in cursor.fetchall()}
+
+
+def district_progress_summary_sql(unit_id: int, year: int) -> dict[tuple, list[int]]:
+    """The same figures (disbursed: all of the year's) by hand over the summary rows of the unit and its children:
+    the unit's own capital is its rows less its children's. Same keys as district_progress_sql."""
+    t = _tables()
+    q = connection.ops.quote_name
+    project, subproject = q("programs_project"), q("programs_subproject")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT path FROM {t['unit']} WHERE id = %s", [unit_id])
+        (path,) = cursor.fetchone()
+        child = _child_segment_sql("u.path", len(path))
+        cursor.execute(
+            f"SELECT CASE WHEN r.unit_id = %s THEN '' ELSE {child} END AS child, p.code, COALESCE(s.code, ''), "
+            f"r.capital_type, r.source, r.origin_year, r.allocations, r.allocated, r.disbursed "
+            f"FROM {t['line']} r JOIN {t['unit']} u ON u.id = r.unit_id "
+            f"JOIN {project} p ON p.id = r.project_id LEFT JOIN {subproject} s ON s.id = r.subproject_key "
+            f"WHERE r.year = %s AND r.allocations > 0 AND (r.unit_id = %s OR u.parent_id = %s)",
+            [unit_id, year, unit_id, unit_id],
+        )
+        rows = cursor.fetchall()
+    result: dict[tuple, list[int]] = {}
+    own: dict[tuple, list[int]] = {}
+    for child_segment, *key, allocations, allocated, disbursed in rows:
+        if child_segment == "":
+            cell = own.setdefault(tuple(key), [0, 0, 0])
+            cell[0] += allocations
+            cell[1] += allocated
+            cell[2] += disbursed
+        else:
+            result[(child_segment, *key)] = [int(allocated), int(disbursed)]
+            cell = own.setdefault(tuple(key), [0, 0, 0])
+            cell[0] -= allocations
+            cell[1] -= allocated
+            cell[2] -= disbursed
+    for key, (allocations, allocated, disbursed) in own.items():
+        if allocations:
+            result[("", *key)] = [allocated, disbursed]
+    return result
+
+
+def lines_by_segment(progress) -> dict[tuple, list[int]]:
+    """progress_for_unit's by_line with the child as its path segment ('' for the unit's own): the keys of the
+    hand-written queries above, to compare them."""
+    segments = {child.pk: child.path.rstrip("/").rsplit("/", 1)[-1] for child in progress.by_subunit}
+    return {
+        (segments.get(line[0], "") if line[0] is not None else "", *line[1:]): [f.allocated, f.disbursed]
+        for line, f in progress.by_line.items()
+    }

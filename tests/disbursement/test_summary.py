@@ -318,3 +318,19 @@ def test_a_district_officer_reading_the_province_sees_only_its_district(officers
     ba_be = Allocation.objects.filter(year=2024, unit__path__startswith=unit("061").path)
     assert progress.total.allocated == sum(ba_be.values_list("amount", flat=True))
     assert progress.activity is None
+
+
+@pytest.mark.parametrize("code", ["061", "06", "01888"])
+def test_the_hand_written_queries_of_the_benchmark_say_what_progress_says(officers, code):
+    """bench/ times progress_for_unit against district_progress_sql (raw rows) and district_progress_summary_sql
+    (summary rows): all three must give the same lines to the đồng."""
+    writer = Writer(random.Random(13), officers)
+    with clock.as_of(D(2024, 12, 20)):
+        for _step in range(60):
+            writer.step()
+    place = unit(code)
+    progress = selectors.progress_for_unit(user=officers["06"], unit=place, year=2024)
+    expected = summary.lines_by_segment(progress)
+    assert summary.district_progress_sql(place.path, 2024) == expected
+    assert summary.district_progress_summary_sql(place.pk, 2024) == expected
+    assert expected or code == "01888"
