@@ -169,14 +169,14 @@ def measure(rows: int = 10_000, *, keep: bool = False) -> dict:
     from ethnic_portal import excel_import
 
     province, villages = _province_and_villages()
-    actor = User.objects.filter(username="bench-import", is_active=True).first()
-    if actor is None or actor.unit_id != province.pk:
-        User.objects.filter(username="bench-import").delete()
-        actor = User.objects.create(username="bench-import", role="province", unit=province, full_name="Benchmark")
     content = _file(rows, villages)
     before = Household.objects.count()
     steps = []
     with transaction.atomic() if not keep else contextlib.nullcontext():
+        actor, _created = User.objects.get_or_create(
+            username=f"bench-import-{province.pk}",
+            defaults={"role": "province", "unit": province, "full_name": "Benchmark"},
+        )
         for label, dry_run in (("xem trước (dry run)", True), ("ghi (confirm)", False)):
             statements = [0]
 
