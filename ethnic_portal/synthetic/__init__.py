@@ -66,15 +66,18 @@ def _check_ready() -> None:
         raise SyntheticError(f"Cơ sở dữ liệu chưa có bảng {missing[0]}: chạy `python manage.py migrate` trước.")
 
 
-def _ensure_reference_data(echo) -> None:
-    from django.core.management import call_command
-
+def _reference_data_missing() -> bool:
     from geography.models import AdministrativeUnit
 
-    if not AdministrativeUnit.objects.filter(level="province", valid_to__isnull=True).exists():
-        if echo:
-            echo("(chưa có dữ liệu tham chiếu: chạy load_reference_data)", None, 0.0)
-        call_command("load_reference_data", verbosity=0)
+    return not AdministrativeUnit.objects.filter(level="province", valid_to__isnull=True).exists()
+
+
+def _load_reference_data() -> None:
+    import io
+
+    from django.core.management import call_command
+
+    call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
 
 
 def generate(*, scale: float = 1.0, seed: int = 1719, force: bool = False, verify: bool = True, echo=None) -> Report:
@@ -84,8 +87,9 @@ def generate(*, scale: float = 1.0, seed: int = 1719, force: bool = False, verif
     report = Report()
     started = time.perf_counter()
     _check_ready()
-    _ensure_reference_data(echo)
     steps = _Steps(report, echo)
+    if _reference_data_missing():
+        steps.run("load_reference_data", _load_reference_data)
     ctx = Context(seed=seed, scale=scale)
     with transaction.atomic():
         if connection.vendor == "postgresql":  # the indexes are built after each table is copied: sort in memory

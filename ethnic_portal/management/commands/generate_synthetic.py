@@ -44,9 +44,11 @@ class Command(BaseCommand):
             f"Sinh dữ liệu tổng hợp: tỷ lệ {options['scale']}, seed {options['seed']}, "
             f"cơ sở dữ liệu {connection.settings_dict['NAME']} ({connection.vendor})."
         )
-        self.stdout.write(f"{'bảng / bước':<36} {'số dòng':>12} {'giây':>8}")
+        header = [f"{'bảng / bước':<36} {'số dòng':>12} {'giây':>8}"]
 
         def echo(label, rows, seconds):
+            if header:  # once the load has started (a refusal prints no table)
+                self.stdout.write(header.pop())
             count = f"{rows:,}".replace(",", ".") if rows is not None else ""
             self.stdout.write(f"{label:<36} {count:>12} {seconds:>8.1f}")
             self.stdout.flush()
