@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: venv run serve setup-data test test-ci lint fmt check messages worker beat web up down clean \
-	fuzz faults loadtest test-slow audit backup restore
+	fuzz faults loadtest test-slow audit backup restore bench
 
 $(STAMP): requirements.txt
 	@$(PYTHON_SYSTEM) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -47,6 +47,13 @@ faults: venv
 loadtest: venv
 	$(PY) -m pytest -m load $(PYTEST_ARGS)
 test-slow: fuzz faults loadtest
+
+## The benchmark of issue 8 (docs/benchmarks.md): the synthetic nation on a fresh PostgreSQL database, gunicorn and a
+## worker, one table of the goals. About 25 minutes at full scale; BENCH_ARGS="--scale 0.01" for a quick run,
+## "--reuse" to keep the generated nation, "--help" for the rest. PostgreSQL and Redis on 127.0.0.1 (BENCH_DATABASE_URL,
+## BENCH_REDIS_URL).
+bench: venv
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## Backup and restore (PostgreSQL or SQLite, whichever DATABASE_URL names; MEDIA_ROOT included):
 ##   make backup                       → backups/ethnic_portal-YYYYMMDD-HHMMSS.tar.gz (BACKUP_DIR)
