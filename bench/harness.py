@@ -43,7 +43,7 @@ def vn_number(value: float, decimals: int = 0) -> str:
 
 
 def ms(seconds: float) -> str:
-    return f"{vn_number(seconds * 1000)} ms"
+    return f"{vn_number(seconds * 1000, 1 if seconds < 0.01 else 0)} ms"
 
 
 def secs(seconds: float) -> str:
