@@ -291,7 +291,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reports-overdue-daily": {"task": "reports.overdue_compute_task", "schedule": crontab(hour=0, minute=20)},
     # Reports still waiting for the queue (it was down when they were asked for, or lost them): sent again.
     "reports-requeue-waiting": {"task": "reports.report_requeue_task", "schedule": CELERY_REQUEUE_SECONDS},
+    # Export files older than EXPORT_KEEP_HOURS removed (they may hold personal data); lost builds failed.
+    "exports-cleanup": {"task": "ethnic_portal.export_cleanup_task", "schedule": crontab(minute=15)},
 }
+
+# --- Excel exports (ethnic_portal/excel_export.py, export_jobs.py) -----------------------------------------------
+# A list of more rows than this is written by a Celery job (progress page, then download) instead of during the
+# request: about a second of writing on a 2-core server (docs/benchmarks.md).
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 20_000)
+# Hours an export job's file is kept for its requester to download.
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
