@@ -184,7 +184,10 @@ class Bench:
             rows = function()
         except Exception as error:  # the table says which step failed and why; the run goes on
             traceback.print_exc()
-            message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+            if not lines:
+                lines = ["(no message)"]
+            message = f"{type(error).__name__}: " + (lines[0] if len(lines) == 1 else f"{lines[0]} … {lines[-1]}")
             self.failures.append(f"{title}: {message}")
             rows = [Row(title, f"failed: {message[:300]}", goal, False)]
         for row in rows:
