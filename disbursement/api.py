@@ -275,7 +275,7 @@ class ProgressView(APIView):
             unit = versions.valid_in_year(year).first() or versions.first()
         if unit is None:
             raise NotFound(_("Không có đơn vị mã “%(code)s” trong địa bàn của bạn.") % {"code": code})
-        progress = selectors.progress_for_unit(user=request.user, unit=unit, year=year, as_of=as_of)
+        progress = selectors.progress_for_unit(user=request.user, unit=unit, year=year, as_of=as_of, lines=False)
         return Response(
             {
                 "unit": unit.code,

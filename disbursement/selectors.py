@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -283,19 +284,128 @@ def summary_rows(*, unit: AdministrativeUnit, children, year: int, fields=SUMMAR
     return list(LedgerSummary.objects.filter(unit_id__in=ids, year=year, allocations__gt=0).values(*fields).order_by())
 
 
-def progress_for_unit(*, user, unit: AdministrativeUnit, year: int, as_of: datetime.date | None = None) -> Progress:
+def progress_for_unit(
+    *, user, unit: AdministrativeUnit, year: int, as_of: datetime.date | None = None, lines: bool = True
+) -> Progress:
     """Live figures of `unit` and everything below it for `year`, disbursed up to `as_of` (default: year end).
 
     Read from the summaries (disbursement/summary.py, kept in the transaction of every write) when the user sees
-    the whole unit and the moment is one they answer exactly; otherwise summed from the ledger's rows."""
+    the whole unit and the moment is one they answer exactly; otherwise summed from the ledger's rows.
+    `lines=False` (the dashboards, the API) leaves `by_line` empty: the other views are then summed by the database
+    from the unit's own summary rows and one row per child and capital type, so the work does not grow with the
+    number of units below (a province's hundred communes, the country's provinces)."""
     as_of = as_of or datetime.date(year, 12, 31)
     children = list(children_of(user=user, unit=unit).order_by("code"))
     if summary_readable(user=user, unit=unit):
-        rows = summary_rows(unit=unit, children=children, year=year)
-        column = summary_column(rows, year=year, as_of=as_of)
-        if column is not None:
-            return _progress_from_summary(unit, year, as_of, children, rows, column)
+        if not lines:
+            progress = _progress_views_from_summary(unit, year, as_of, children)
+            if progress is not None:
+                return progress
+        else:
+            rows = summary_rows(unit=unit, children=children, year=year)
+            column = summary_column(rows, year=year, as_of=as_of)
+            if column is not None:
+                return _progress_from_summary(unit, year, as_of, children, rows, column)
     return _progress_from_ledger(user, unit, year, as_of, children)
+
+
+_SUMS = {
+    "allocations": Sum("allocations"),
+    "allocated": Sum("allocated"),
+    "disbursed": Sum("disbursed"),
+    "disbursed_h1": Sum("disbursed_h1"),
+    "active_h1": Sum("active_h1"),
+    "active_h2": Sum("active_h2"),
+    "last": Max("last_date"),
+}
+
+
+def _progress_views_from_summary(unit, year, as_of, children) -> Progress | None:
+    """Every view but by_line, in two grouped reads: the unit's own rows (for the country, its top-level units'
+    rows) by item and origin, and its children's rows by capital type. None when the moment needs the ledger."""
+    child_ids = [child.pk for child in children]
+    top = LedgerSummary.objects.filter(year=year, allocations__gt=0)
+    top = top.filter(unit_id=unit.pk) if unit.pk is not None else top.filter(unit_id__in=child_ids)
+    carried = ExpressionWrapper(Q(origin_year__lt=year), output_field=BooleanField())
+    items = list(
+        top.annotate(carried=carried)
+        .values("project_id", "subproject_key", "capital_type", "carried")
+        .annotate(**_SUMS)
+        .order_by()
+    )
+    column = summary_column([{"last_date": row["last"]} for row in items], year=year, as_of=as_of)
+    if column is None:
+        return None
+    per_child = list(
+        LedgerSummary.objects.filter(year=year, allocations__gt=0, unit_id__in=child_ids)
+        .values("unit_id", "capital_type")
+        .annotate(**_SUMS)
+        .order_by()
+    )
+    project_ids = {row["project_id"] for row in items}
+    sub_ids = {row["subproject_key"] for row in items if row["subproject_key"]}
+    named = {
+        pk: (code, name)
+        for pk, code, name in Project.objects.filter(pk__in=project_ids).values_list("pk", "code", "name")
+    }
+    sub_named = {}
+    if sub_ids:
+        sub_named = {
+            pk: (code, name)
+            for pk, code, name in SubProject.objects.filter(pk__in=sub_ids).values_list("pk", "code", "name")
+        }
+    projects = {pk: code for pk, (code, _name) in named.items()}
+    subprojects = {pk: code for pk, (code, _name) in sub_named.items()}
+    progress = _new_progress(unit, year, as_of)
+    total = [0, 0]
+    by_item: dict = {}
+    activity: dict = {}
+    own = [0, 0, 0]  # allocations, active in H1, in H2 of the whole unit, less its children's below
+    for row in items:
+        allocated, disbursed = row["allocated"], row[column]
+        capital_type = row["capital_type"]
+        item = (projects[row["project_id"]], subprojects.get(row["subproject_key"], ""), capital_type)
+        cell = by_item.setdefault(item, [0, 0])
+        cell[0] += allocated
+        cell[1] += disbursed
+        origin = progress.by_type_origin[(capital_type, bool(row["carried"]))]
+        origin.allocated += allocated
+        origin.disbursed += disbursed
+        progress.by_type[capital_type].allocated += allocated
+        progress.by_type[capital_type].disbursed += disbursed
+        total[0] += allocated
+        total[1] += disbursed
+        for i, name in enumerate(("allocations", "active_h1", "active_h2")):
+            own[i] += row[name]
+    progress.total = Figures(*total)
+    progress.by_item = {key: Figures(*values) for key, values in by_item.items()}
+    by_project: dict = {}
+    for (project, _sub, capital_type), figures in progress.by_item.items():
+        cell = by_project.setdefault((project, capital_type), [0, 0])
+        cell[0] += figures.allocated
+        cell[1] += figures.disbursed
+    progress.by_project = {key: Figures(*values) for key, values in by_project.items()}
+    by_pk = {child.pk: child for child in children}
+    subunits: dict = {}
+    for row in per_child:
+        bucket = subunits.get(row["unit_id"])
+        if bucket is None:
+            bucket = subunits[row["unit_id"]] = {
+                "unit": by_pk[row["unit_id"]],
+                "types": {t: Figures() for t in _TYPES},
+            }
+        bucket["types"][row["capital_type"]] = Figures(row["allocated"], row[column])
+        counts = activity.setdefault(row["unit_id"], [0, 0, 0])
+        for i, name in enumerate(("allocations", "active_h1", "active_h2")):
+            counts[i] += row[name]
+            own[i] -= row[name]
+    if unit.pk is not None and own[0]:
+        activity[None] = own
+    progress.activity = activity
+    return _finish_progress(progress, subunits, dict([*named.values(), *sub_named.values()]))
+
+
+_TYPES = tuple(CapitalType.values)
 
 
 def _new_progress(unit, year, as_of) -> Progress:
@@ -307,25 +417,50 @@ def _new_progress(unit, year, as_of) -> Progress:
     return progress
 
 
-def _add_line(progress: Progress, line: tuple, child, allocated: int, disbursed: int, subunits: dict) -> None:
-    """Add one line's figures (child pk or None, project code, sub-project code or "", capital type, source,
-    origin year) to every view of the progress."""
-    _child_pk, project, subproject, capital_type, _source, origin_year = line
-    item = (project, subproject, capital_type)
-    for figures in (
-        progress.total,
-        progress.by_type[capital_type],
-        progress.by_type_origin[(capital_type, origin_year < progress.year)],
-        progress.by_project.setdefault((project, capital_type), Figures()),
-        progress.by_item.setdefault(item, Figures()),
-        progress.by_line.setdefault(line, Figures()),
-    ):
-        figures.allocated += allocated
-        figures.disbursed += disbursed
-    if child is not None:
-        bucket = subunits.setdefault(child.pk, {"unit": child, "types": {t: Figures() for t in CapitalType.values}})
-        bucket["types"][capital_type].allocated += allocated
-        bucket["types"][capital_type].disbursed += disbursed
+def _progress_from_lines(progress: Progress, lines: dict, by_pk: dict) -> dict:
+    """Fill every view of the progress from its lines ({(child pk or None, project code, sub-project code or "",
+    capital type, source, origin year): [allocated, disbursed]}), summing plain lists (a national page has a few
+    thousand lines); returns the sub-units' buckets for _finish_progress."""
+    total = [0, 0]
+    by_type = {t: [0, 0] for t in _TYPES}
+    by_origin: dict = {}
+    by_project: dict = {}
+    by_item: dict = {}
+    subunits: dict = {}
+    year = progress.year
+    for line, (allocated, disbursed) in lines.items():
+        child_pk, project, subproject, capital_type, _source, origin_year = line
+        for views, key in (
+            (by_origin, (capital_type, origin_year < year)),
+            (by_project, (project, capital_type)),
+            (by_item, (project, subproject, capital_type)),
+        ):
+            cell = views.get(key)
+            if cell is None:
+                cell = views[key] = [0, 0]
+            cell[0] += allocated
+            cell[1] += disbursed
+        cell = by_type.setdefault(capital_type, [0, 0])
+        cell[0] += allocated
+        cell[1] += disbursed
+        total[0] += allocated
+        total[1] += disbursed
+        if child_pk is not None:
+            bucket = subunits.get(child_pk)
+            if bucket is None:
+                bucket = subunits[child_pk] = {"unit": by_pk[child_pk], "types": {t: [0, 0] for t in _TYPES}}
+            cell = bucket["types"].setdefault(capital_type, [0, 0])
+            cell[0] += allocated
+            cell[1] += disbursed
+    progress.total = Figures(*total)
+    progress.by_type.update({t: Figures(*v) for t, v in by_type.items()})
+    progress.by_type_origin.update({k: Figures(*v) for k, v in by_origin.items()})
+    progress.by_project = {k: Figures(*v) for k, v in by_project.items()}
+    progress.by_item = {k: Figures(*v) for k, v in by_item.items()}
+    progress.by_line = {k: Figures(*v) for k, v in lines.items()}
+    for bucket in subunits.values():
+        bucket["types"] = {t: Figures(*v) for t, v in bucket["types"].items()}
+    return subunits
 
 
 def _finish_progress(progress: Progress, subunits: dict, names: dict | None = None) -> Progress:
@@ -395,16 +530,16 @@ def _progress_from_summary(unit, year, as_of, children, rows, column: str) -> Pr
     lines, names = summary_lines(
         rows, unit=unit, children=children, fields=("allocated", column, "active_h1", "active_h2")
     )
-    by_pk = {child.pk: child for child in children}
-    subunits: dict[int, dict] = {}
     activity: dict = {}
-    for line, (allocations, allocated, disbursed, active_h1, active_h2) in lines.items():
-        child = by_pk.get(line[0])
-        _add_line(progress, line, child, allocated, disbursed, subunits)
-        counts = activity.setdefault(line[0], [0, 0, 0])
+    for line, (allocations, _allocated, _disbursed, active_h1, active_h2) in lines.items():
+        counts = activity.get(line[0])
+        if counts is None:
+            counts = activity[line[0]] = [0, 0, 0]
         counts[0] += allocations
         counts[1] += active_h1
         counts[2] += active_h2
+    by_line = {line: [values[1], values[2]] for line, values in lines.items()}
+    subunits = _progress_from_lines(progress, by_line, {child.pk: child for child in children})
     progress.activity = activity
     return _finish_progress(progress, subunits, names)
 
@@ -443,8 +578,8 @@ def _progress_from_ledger(user, unit, year, as_of, children) -> Progress:
         .order_by()
     )
     progress = _new_progress(unit, year, as_of)
-    subunits: dict[int, dict] = {}
-    for rows, prefix, attr in ((allocated_rows, "", "allocated"), (disbursed_rows, "allocation__", "disbursed")):
+    lines: dict[tuple, list[int]] = {}
+    for rows, prefix, index in ((allocated_rows, "", 0), (disbursed_rows, "allocation__", 1)):
         for row in rows:
             child = _child_of(unit, row[f"{prefix}unit__path"], children)
             line = (
@@ -455,15 +590,8 @@ def _progress_from_ledger(user, unit, year, as_of, children) -> Progress:
                 row[f"{prefix}source"],
                 row[f"{prefix}origin_year"],
             )
-            total = row["total"]
-            _add_line(
-                progress,
-                line,
-                child,
-                total if attr == "allocated" else 0,
-                total if attr == "disbursed" else 0,
-                subunits,
-            )
+            lines.setdefault(line, [0, 0])[index] += row["total"]
+    subunits = _progress_from_lines(progress, lines, {child.pk: child for child in children})
     return _finish_progress(progress, subunits)
 
 

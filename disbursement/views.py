@@ -555,7 +555,7 @@ class ProgressView(LoginRequiredMixin, TemplateView):
                 "year": year,
                 "years": years,
                 "as_of": as_of,
-                "progress": selectors.progress_for_unit(user=user, unit=unit, year=year, as_of=as_of),
+                "progress": selectors.progress_for_unit(user=user, unit=unit, year=year, as_of=as_of, lines=False),
                 "ancestors": [nation()] * (nationwide and not is_nation(unit))
                 + list(units.filter(path__in=unit.ancestor_paths()[:-1]).order_by("path")),
                 "h1_date": datetime.date(year, 6, 30),
