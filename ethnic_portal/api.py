@@ -19,6 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.scope import policy_for
 from programs.models import BudgetYear
 
+from . import throttling
 from .formatting import MAX_AMOUNT
 from .forms import budget_year, scoped_units
 
@@ -276,6 +277,10 @@ class ObtainAuthToken(authtoken_views.ObtainAuthToken):
     wrapper; the flag is copied to Django's request so that AxesMiddleware answers the lockout (429, JSON)."""
 
     serializer_class = AuthTokenSerializer
+    # DRF's view turns throttling off; the portal counts it as any anonymous request, and at its own stricter
+    # rate per address (DEFAULT_THROTTLE_RATES["auth_token"]).
+    throttle_classes = [throttling.AnonRateThrottle, throttling.UserRateThrottle, throttling.ScopedRateThrottle]
+    throttle_scope = "auth_token"
 
     def post(self, request, *args, **kwargs):
         try:

@@ -7,6 +7,7 @@ PostgreSQL and a real Celery worker. Every variable is listed in `.env.example`.
 
 import datetime
 import os
+import re
 import secrets
 import warnings
 from pathlib import Path
@@ -28,6 +29,14 @@ def env_bool(name: str, default: bool) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate for DRF's throttling (`60/min`, `10/hour`); a malformed one stops the start-up."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r}: a rate is <number>/<s|min|hour|day>, e.g. 60/min")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -316,6 +325,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ethnic_portal.api.exception_handler",
     "PAGE_SIZE": 50,
     "COERCE_DECIMAL_TO_STRING": False,  # rates are JSON numbers (19.7), money is integer đồng
+    # Throttling (ethnic_portal/throttling.py): without credentials by address, signed in by account, the token
+    # endpoint by address at its own stricter rate; beyond a rate, 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ethnic_portal.throttling.AnonRateThrottle",
+        "ethnic_portal.throttling.UserRateThrottle",
+        "ethnic_portal.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("DJANGO_API_RATE_ANON", "60/min"),
+        "user": env_rate("DJANGO_API_RATE_USER", "1200/min"),
+        "auth_token": env_rate("DJANGO_API_RATE_TOKEN", "10/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ethnic_portal API",
