@@ -1245,6 +1245,24 @@ class LedgerMachine(RuleBasedStateMachine):
     def the_figures_add_up(self):
         checks = [("xa_chora", "01888"), ("huyen_babe", "061"), ("tinh", "06"), ("lanhdao", "06")]
         for year in sorted({a.year for a in self.allocs.values()} | {2024}):
+            # What the dashboards and the API read (lines=False, from the live summaries where they answer the
+            # moment exactly: the year's end, 30/06; from the ledger's rows for another day).
+            for viewer, code, as_of, lines in (
+                ("tinh", "06", D(year, 6, 30), False),
+                ("tinh", "06", self.today, False),
+                ("huyen_babe", "061", D(year, 12, 31), False),
+                ("huyen_babe", "061", D(year, 6, 30), True),
+            ):
+                progress = selectors.progress_for_unit(
+                    user=self.user(viewer), unit=self.unit_obj(code), year=year, as_of=as_of, lines=lines
+                )
+                shown = {t: [f.allocated, f.disbursed] for t, f in progress.by_type.items()}
+                assert shown == self.expected_figures(viewer, code, year, as_of), (viewer, code, year, as_of, lines)
+                for child, types in progress.by_subunit.items():
+                    if (sub := self.world.code_of.get(child.pk)) is not None:
+                        assert {t: [f.allocated, f.disbursed] for t, f in types.items()} == self.expected_figures(
+                            viewer, sub, year, as_of
+                        ), (viewer, sub, year, as_of, lines)
             for viewer, code in checks:
                 as_of = min(self.today, D(year, 12, 31)) if viewer == "tinh" else None
                 progress = selectors.progress_for_unit(
