@@ -24,9 +24,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.scope import can_read_program_data, unit_in_scope, visible_roots
+from accounts.scope import can_read_program_data, path_condition, unit_in_scope, visible_roots
 from ethnic_portal.formatting import compute_rate
-from geography.models import AdministrativeUnit, is_nation
+from geography.models import AdministrativeUnit, Level, is_nation
 from programs.models import CapitalType, Project, SubProject
 
 from .models import (
@@ -607,7 +607,17 @@ def period_list(*, user):
 
 
 def pending_submissions(*, user):
-    return period_list(user=user).filter(status=PeriodStatus.SUBMITTED).order_by("year", "kind", "unit__code")
+    periods = period_list(user=user).filter(status=PeriodStatus.SUBMITTED)
+    roots = visible_roots(user)
+    if roots and "" not in roots:
+        # The scope alone (a join to every unit, filtered by OR'ed path prefixes) lets PostgreSQL walk the whole unit
+        # table in key order (13 ms for Hồ Chí Minh City's 16.000 periods); the ids of the scope's reporting units,
+        # read first through the path index, make it an index lookup (1 ms). The scope condition stays.
+        reporting = AdministrativeUnit.objects.filter(
+            path_condition("", roots), level__in=[Level.DISTRICT, Level.COMMUNE]
+        )
+        periods = periods.filter(unit_id__in=list(reporting.values_list("pk", flat=True)))
+    return periods.order_by("year", "kind", "unit__code")
 
 
 def period_kind_for(day: datetime.date) -> str:
@@ -633,13 +643,10 @@ def monthly_plan_vs_actual(*, user, unit: AdministrativeUnit, year: int) -> list
     """Plan against actual month by month for all capital of `unit` (and below) in `year`: twelve summary rows (the
     country: those of its top-level units), or two aggregates of the ledger when the user sees only part of it."""
     if summary_readable(user=user, unit=unit):
-        ids = [unit.pk] if unit.pk is not None else list(children_of(user=user, unit=unit).values_list("pk", flat=True))
-        rows = (
-            LedgerMonthSummary.objects.filter(unit_id__in=ids, year=year, month__gte=1, month__lte=12)
-            .values("month")
-            .annotate(planned=Sum("planned"), actual=Sum("disbursed"))
-            .order_by()
-        )
+        months = LedgerMonthSummary.objects.filter(year=year, month__gte=1, month__lte=12)
+        # the country: its top-level units' rows
+        months = months.filter(unit_id=unit.pk) if unit.pk is not None else months.filter(unit__parent__isnull=True)
+        rows = months.values("month").annotate(planned=Sum("planned"), actual=Sum("disbursed")).order_by()
         planned = {row["month"]: row["planned"] for row in rows}
         actual = {row["month"]: row["actual"] for row in rows}
     else:

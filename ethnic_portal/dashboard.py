@@ -184,8 +184,9 @@ def dashboard(*, user, today: datetime.date) -> dict | None:
     )
 
     if policy.approves:
-        context["pending"] = list(ledger_selectors.pending_submissions(user=user)[:10])
-        context["pending_count"] = ledger_selectors.pending_submissions(user=user).count()
+        pending = ledger_selectors.pending_submissions(user=user)
+        context["pending"] = list(pending[:10])
+        context["pending_count"] = pending.count()
     if policy.approves or policy.requests_reports:
         context["overdue"] = list(
             report_selectors.overdue_list(user=user).filter(year=year).order_by("unit__code")[:20]

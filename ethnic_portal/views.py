@@ -32,12 +32,16 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["summary"] = geography_selectors.scope_summary(user=user, on=on)
             context["unit_ancestors"] = user.unit.ancestors()
         policy = user.policy
-        if policy.reads_program_data:
-            context["latest_year"] = ledger_selectors.latest_year(user=user) or today.year
-        if policy.approves:
-            context["pending"] = ledger_selectors.pending_submissions(user=user).count()
         if policy.reads_program_data and (user.unit_id or policy.nationwide):
             context["dash"] = dashboard(user=user, today=clock.today())
+        if policy.reads_program_data:
+            dash = context.get("dash")
+            context["latest_year"] = (dash["year"] if dash else ledger_selectors.latest_year(user=user)) or today.year
+        if policy.approves:  # the dashboard has counted them already
+            dash = context.get("dash") or {}
+            context["pending"] = dash.get("pending_count", None)
+            if context["pending"] is None:
+                context["pending"] = ledger_selectors.pending_submissions(user=user).count()
         return context
 
 

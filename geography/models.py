@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import ScopedQuerySet, visible_roots
+from accounts.scope import ScopedQuerySet, path_condition, visible_roots
 
 PATH_SEPARATOR = "/"
 
@@ -56,9 +56,9 @@ class AdministrativeUnitQuerySet(ScopedQuerySet):
         roots = visible_roots(user)
         if roots is None:
             return self.none()
-        condition = Q()
-        for root_path in roots:
-            condition |= Q(path__startswith=root_path)
+        condition = path_condition("", roots)  # no condition at all for the nationwide root
+        if not condition:
+            return self.all()
         own = getattr(user, "unit", None)
         if own is not None:
             condition |= Q(path__in=own.ancestor_paths())
