@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scope import policy_for
 from beneficiaries.choices import ActivityKind, FundedBy, FundingProgram, HouseholdSupportKind, SupportKind
-from beneficiaries.models import HouseholdSupport, ProgramActivity, SupportActivity
+from beneficiaries.models import EthnicGroup, HouseholdSupport, ProgramActivity, SupportActivity
 from beneficiaries.selectors import activity_summary, person_support_summary
 from disbursement.models import Allocation, Disbursement, LedgerSummary, Period, PeriodStatus, PlanLine
 from disbursement.selectors import Figures, plan_figures, progress_for_unit, summary_readable
@@ -389,34 +389,54 @@ def _persons(user, unit, year, as_of) -> dict:
 
 
 def _households(user, unit, year, as_of) -> dict:
-    supports = HouseholdSupport.objects.for_user(user).filter(
-        household__unit__path__startswith=unit.path, year=year, date__lte=as_of
-    )
-    by_item = defaultdict(lambda: [0, 0])
-    for row in (
-        supports.values("funding_program", "project__code", "subproject__code", "kind")
+    """Household support of the year up to `as_of`. Grouped on the support rows' own keys (ids, mapped to codes
+    and names after): a national report sums 1,3 million rows a year, and joins to the project, sub-project and
+    ethnic group tables only widened what PostgreSQL sorts. A household has one ethnic group, so the households of
+    the groups add up to all households: no third pass over the rows for that."""
+    supports = HouseholdSupport.objects.for_user(user).filter(year=year, date__lte=as_of)
+    if unit.path:  # the country's report: every household the user sees, no condition on the tree
+        supports = supports.filter(household__unit__path__startswith=unit.path)
+    item_rows = list(
+        supports.values("funding_program", "project_id", "subproject_id", "kind")
         .annotate(n=Count("pk"), amount=Sum("amount"))
         .order_by()
-    ):
-        key = (row["funding_program"], row["project__code"] or "", row["subproject__code"] or "", row["kind"])
+    )
+    ethnic_rows = list(
+        supports.values("household__ethnic_group_id")
+        .annotate(households=Count("household", distinct=True), n=Count("pk"), amount=Sum("amount"))
+        .order_by()
+    )
+    project_codes = dict(Project.objects.filter(pk__in={r["project_id"] for r in item_rows}).values_list("pk", "code"))
+    sub_codes = dict(
+        SubProject.objects.filter(pk__in={r["subproject_id"] for r in item_rows}).values_list("pk", "code")
+    )
+    by_item = defaultdict(lambda: [0, 0])
+    for row in item_rows:
+        key = (
+            row["funding_program"],
+            project_codes.get(row["project_id"], ""),
+            sub_codes.get(row["subproject_id"], ""),
+            row["kind"],
+        )
         by_item[key][0] += row["n"]
         by_item[key][1] += row["amount"] or 0
-    by_ethnic = [
+    groups = {
+        pk: (code, name)
+        for pk, code, name in EthnicGroup.objects.filter(
+            pk__in={r["household__ethnic_group_id"] for r in ethnic_rows}
+        ).values_list("pk", "code", "name")
+    }
+    by_ethnic = sorted(
         (
-            row["household__ethnic_group__code"],
-            row["household__ethnic_group__name"],
-            row["households"],
-            row["n"],
-            row["amount"] or 0,
-        )
-        for row in supports.values("household__ethnic_group__code", "household__ethnic_group__name")
-        .annotate(households=Count("household", distinct=True), n=Count("pk"), amount=Sum("amount"))
-        .order_by("household__ethnic_group__code")
-    ]
+            (*groups[row["household__ethnic_group_id"]], row["households"], row["n"], row["amount"] or 0)
+            for row in ethnic_rows
+        ),
+        key=lambda row: row[0],
+    )
     return {
         "by_item": dict(by_item),  # (program, project, sub-project, kind) → [supports, amount đồng]
         "by_ethnic": by_ethnic,  # (code, name, households, supports, amount đồng)
-        "households": supports.values("household").distinct().count(),
+        "households": sum(row[2] for row in by_ethnic),
         "kinds": dict(HouseholdSupportKind.choices),
         "programs": dict(FundingProgram.choices),
     }
