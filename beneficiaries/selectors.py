@@ -8,13 +8,17 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Collate
 
 from geography.models import AdministrativeUnit, Level
 
 from .choices import ActivityKind, CaseType, FundedBy, FundingProgram, SupportKind
 from .models import (
     CaseReview,
+    FoundCase,
     Household,
     HouseholdSupport,
     HouseholdSupportKindRule,
@@ -171,13 +175,26 @@ def _source(support: HouseholdSupport) -> tuple:
     return (support.funding_program, support.project_id, support.subproject_id, support.scheme.casefold())
 
 
-def _overlap_case(records: list[HouseholdSupport], *, once_only: bool, year: int | None, norms: dict) -> Case:
-    household = records[0].household
+def once_only_kinds() -> set[str]:
+    """The kinds of household support given once only, at the highest rate (the rules table)."""
+    return set(HouseholdSupportKindRule.objects.filter(once_only=True).values_list("kind", flat=True))
+
+
+def support_norms() -> dict:
+    """(kind, funding program) → the norm in đồng per household."""
+    return {(n.kind, n.funding_program): n.amount for n in HouseholdSupportNorm.objects.all()}
+
+
+def _overlap_case(
+    records: list[HouseholdSupport], *, once_only: bool, year: int | None, norms: dict, household=None
+) -> Case:
+    """One case from its records. `household` (with its unit) names it on a page; without it (cases.py keeping
+    the table) the case has its key, records, signature and excess only."""
     case = Case(
-        key=f"{CaseType.SUPPORT_OVERLAP}:{household.pk}:{records[0].kind}:{year if year is not None else '-'}",
+        key=f"{CaseType.SUPPORT_OVERLAP}:{records[0].household_id}:{records[0].kind}:{year if year is not None else '-'}",
         case_type=CaseType.SUPPORT_OVERLAP,
-        unit=household.unit,
-        title=household.head_name,
+        unit=household.unit if household is not None else None,
+        title=household.head_name if household is not None else "",
         kind=records[0].kind,
         year=year,
         once_only=once_only,
@@ -195,55 +212,80 @@ def _overlap_case(records: list[HouseholdSupport], *, once_only: bool, year: int
     return case
 
 
-def support_overlap_cases(*, user, year: int | None = None, unit: AdministrativeUnit | None = None) -> list[Case]:
-    """Every household that received the same kind of support more than once where that is a case to review:
+def household_overlap_cases(
+    supports, *, once_only: set[str], norms, year: int | None = None, named: bool = False
+) -> list[Case]:
+    """The support overlaps among `supports`, which hold every support of their households:
 
     * kinds given once only (the rules table): two or more records in any years — one case per household and
       kind, saying which record stands (the highest rate) and the excess (the sum of the others);
     * other kinds: the same year, from more than one project, sub-project or program.
-    """
-    supports = HouseholdSupport.objects.for_user(user)
-    if unit is not None:
-        supports = supports.filter(household__unit__path__startswith=unit.path)
-    once_only = set(HouseholdSupportKindRule.objects.filter(once_only=True).values_list("kind", flat=True))
-    norms = {(n.kind, n.funding_program): n.amount for n in HouseholdSupportNorm.objects.all()}
-    pairs = {
-        (row["household_id"], row["kind"])
-        for row in supports.values("household_id", "kind").annotate(n=Count("pk")).filter(n__gte=2).order_by()
-    }
-    households = sorted({household_id for household_id, _kind in pairs})
+
+    `norms` is the norms table or a function giving it (read only when there is a case). `year`: the cases of
+    that year (a once-only case with a record in it). `named`: each support's household (with its unit) is loaded
+    and names the case."""
     grouped: dict[tuple, list[HouseholdSupport]] = defaultdict(list)
-    for start in range(0, len(households), 2000):
-        chunk = supports.filter(household_id__in=households[start : start + 2000]).select_related(
-            "household", "household__unit", "household__unit__parent", "project", "subproject"
-        )
-        for support in chunk:
-            if (support.household_id, support.kind) in pairs:
-                grouped[(support.household_id, support.kind)].append(support)
-    cases = []
+    for support in supports:
+        grouped[(support.household_id, support.kind)].append(support)
+    found = []
+    table = None
     for (_household_id, kind), records in grouped.items():
-        if kind in once_only:
-            if year is None or any(r.year == year for r in records):
-                cases.append(_overlap_case(records, once_only=True, year=None, norms=norms))
+        if len(records) < 2:
             continue
-        by_year: dict[int, list[HouseholdSupport]] = defaultdict(list)
-        for record in records:
-            by_year[record.year].append(record)
-        for record_year, rows in by_year.items():
-            if (year is None or record_year == year) and len({_source(r) for r in rows}) > 1:
-                cases.append(_overlap_case(rows, once_only=False, year=record_year, norms=norms))
-    return cases
+        if kind in once_only:
+            groups = [(None, records)] if year is None or any(r.year == year for r in records) else []
+        else:
+            by_year: dict[int, list[HouseholdSupport]] = defaultdict(list)
+            for record in records:
+                by_year[record.year].append(record)
+            groups = [
+                (record_year, rows)
+                for record_year, rows in by_year.items()
+                if (year is None or record_year == year) and len({_source(r) for r in rows}) > 1
+            ]
+        for case_year, rows in groups:
+            if table is None:
+                table = norms() if callable(norms) else norms
+            household = rows[0].household if named else None
+            found.append(
+                _overlap_case(rows, once_only=kind in once_only, year=case_year, norms=table, household=household)
+            )
+    return found
+
+
+def support_overlap_cases(
+    *, user, year: int | None = None, unit: AdministrativeUnit | None = None, household: Household | None = None
+) -> list[Case]:
+    """Every household that received the same kind of support more than once where that is a case to review
+    (household_overlap_cases). Of one household (its page): computed from its supports."""
+    if household is not None:
+        supports = (
+            HouseholdSupport.objects.for_user(user)
+            .filter(household=household)
+            .select_related("household", "household__unit", "household__unit__parent", "project", "subproject")
+        )
+        return household_overlap_cases(
+            supports, once_only=once_only_kinds(), norms=support_norms, year=year, named=True
+        )
+    rows = case_rows(user=user, case_type=CaseType.SUPPORT_OVERLAP, year=year)
+    if unit is not None:
+        rows = rows.filter(unit__path__startswith=unit.path)
+    return materialize(rows, user=user, year=year, reviews=False)
 
 
 # --- Records entered twice ---------------------------------------------------------------------------
 
 
-def _clusters(rows: list[dict]) -> list[list[dict]]:
+def commune_of_row(row: dict) -> int:
+    return _commune_of(row["unit_id"], row["unit__level"], row["unit__parent_id"])
+
+
+def duplicate_clusters(rows: list[dict]) -> list[list[dict]]:
     """Rows with the same key (name…) in one commune: the same village, or one of them recorded at the
     commune itself (it may be any of its villages). Two namesakes in two different villages are not a case."""
     by_commune: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
-        by_commune[_commune_of(row["unit_id"], row["unit__level"], row["unit__parent_id"])].append(row)
+        by_commune[commune_of_row(row)].append(row)
     clusters = []
     for members in by_commune.values():
         if len(members) < 2:
@@ -270,73 +312,115 @@ def _duplicate_case(case_type: str, objects: list, title: str) -> Case:
 
 
 def household_duplicate_cases(*, user, unit: AdministrativeUnit | None = None) -> list[Case]:
-    """Households entered twice: the same ID number, or the same head's name in the same village."""
-    households = Household.objects.for_user(user)
+    """Households entered twice: the same head's name in the same village (or one at the commune). The same ID
+    number twice cannot be stored (household_id_number_unique)."""
+    rows = case_rows(user=user, case_type=CaseType.HOUSEHOLD_DUPLICATE)
     if unit is not None:
-        households = households.filter(unit__path__startswith=unit.path)
-    rows = list(households.values("pk", "name_key", "head_id_number", "unit_id", "unit__level", "unit__parent_id"))
-    groups: list[set[int]] = []
-    by_id: dict[str, list[int]] = defaultdict(list)
-    by_name: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_id[row["head_id_number"]].append(row["pk"])
-        by_name[row["name_key"]].append(row)
-    groups += [set(pks) for pks in by_id.values() if len(pks) > 1]
-    for members in by_name.values():
-        if len(members) > 1:
-            groups += [{m["pk"] for m in cluster} for cluster in _clusters(members)]
-    return _build_duplicates(groups, Household, CaseType.HOUSEHOLD_DUPLICATE, lambda h: h.head_name)
+        rows = rows.filter(unit__path__startswith=unit.path)
+    return materialize(rows, user=user, reviews=False)
 
 
 def person_duplicate_cases(*, user, unit: AdministrativeUnit | None = None) -> list[Case]:
     """Prestigious persons entered twice: the same name and birth year in the same village (one may be
     recorded at the commune). The service refuses the exact twin; these are the near ones."""
-    persons = PrestigiousPerson.objects.for_user(user)
+    rows = case_rows(user=user, case_type=CaseType.PERSON_DUPLICATE)
     if unit is not None:
-        persons = persons.filter(unit__path__startswith=unit.path)
-    rows = list(persons.values("pk", "name_key", "birth_year", "unit_id", "unit__level", "unit__parent_id"))
-    by_key: dict[tuple, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_key[(row["name_key"], row["birth_year"])].append(row)
-    groups = []
-    for members in by_key.values():
-        if len(members) > 1:
-            groups += [{m["pk"] for m in cluster} for cluster in _clusters(members)]
-    return _build_duplicates(groups, PrestigiousPerson, CaseType.PERSON_DUPLICATE, lambda p: p.full_name)
+        rows = rows.filter(unit__path__startswith=unit.path)
+    return materialize(rows, user=user, reviews=False)
 
 
-def _build_duplicates(groups: list[set[int]], model, case_type: str, title) -> list[Case]:
-    unique = {tuple(sorted(group)) for group in groups}
-    objects = model.objects.select_related("unit", "unit__parent", "ethnic_group").in_bulk(
-        [pk for group in unique for pk in group]
+# --- The cases to review, from the table kept by beneficiaries/cases.py -------------------------------
+
+
+def _ordered(expression):
+    """Sorted by code point, as Python sorts the keys and paths (PostgreSQL's database collation may not)."""
+    return Collate(expression, "C") if connection.vendor == "postgresql" else expression
+
+
+def case_rows(*, user, case_type: str | None = None, year: int | None = None, reviewed: bool | None = None):
+    """The FoundCase rows the user may see, with `settled` (reviewed and unchanged since), in the review page's
+    order: open cases first, then by type, unit and key. `year` narrows the support overlaps (a once-only case:
+    one of its records in that year); duplicates have no year."""
+    settled = Exists(
+        CaseReview.objects.for_user(user).filter(case_key=OuterRef("key"), signature=OuterRef("signature"))
     )
-    return [
-        _duplicate_case(case_type, [objects[pk] for pk in group], title(objects[group[0]])) for group in sorted(unique)
-    ]
+    rows = FoundCase.objects.for_user(user).annotate(settled=settled)
+    if case_type is not None:
+        rows = rows.filter(case_type=case_type)
+    if year is not None:
+        rows = rows.filter(
+            ~Q(case_type=CaseType.SUPPORT_OVERLAP) | Q(year=year) | Q(year__isnull=True, years__contains=f",{year},")
+        )
+    if reviewed is not None:  # "reviewed" means reviewed and unchanged since; a changed case is open again
+        rows = rows.filter(settled=reviewed)
+    order = DbCase(
+        *[When(case_type=value, then=Value(n)) for n, value in enumerate(CASE_ORDER)], output_field=IntegerField()
+    )
+    return rows.order_by("settled", order, _ordered(F("unit__path")), _ordered(F("key")))
+
+
+CASE_ORDER = [CaseType.SUPPORT_OVERLAP, CaseType.HOUSEHOLD_DUPLICATE, CaseType.PERSON_DUPLICATE]
+
+
+def case_totals(rows) -> dict:
+    """How many cases, how many open (not reviewed, or changed since), and the excess they add up to."""
+    totals = rows.order_by().aggregate(
+        count=Count("pk"), open=Count("pk", filter=Q(settled=False)), excess=Sum("excess")
+    )
+    return {"count": totals["count"], "open": totals["open"], "excess": totals["excess"] or 0}
+
+
+def open_case_count(*, user) -> int:
+    """The dashboard's "N cases to review": one count over the table."""
+    return case_rows(user=user, reviewed=False).order_by().count()
+
+
+def materialize(rows, *, user, year: int | None = None, reviews: bool = True) -> list[Case]:
+    """The cases of these FoundCase rows, in their order, with their records read from the raw rows (a few
+    queries whatever their number): a household's supports, the households or persons of a duplicate."""
+    rows = list(rows)
+    households = sorted({int(r.group[2:]) for r in rows if r.case_type == CaseType.SUPPORT_OVERLAP})
+    found: dict[str, Case] = {}
+    if households:
+        supports = (
+            HouseholdSupport.objects.for_user(user)
+            .filter(household_id__in=households)
+            .select_related("household", "household__unit", "household__unit__parent", "project", "subproject")
+        )
+        for case in household_overlap_cases(
+            supports, once_only=once_only_kinds(), norms=support_norms, year=year, named=True
+        ):
+            found[case.key] = case
+    for case_type, model, title in (
+        (CaseType.HOUSEHOLD_DUPLICATE, Household, lambda h: h.head_name),
+        (CaseType.PERSON_DUPLICATE, PrestigiousPerson, lambda p: p.full_name),
+    ):
+        groups = [[int(pk) for pk in r.key.split(":", 1)[1].split("-")] for r in rows if r.case_type == case_type]
+        if not groups:
+            continue
+        objects = model.objects.select_related("unit", "unit__parent", "ethnic_group").in_bulk(
+            [pk for group in groups for pk in group]
+        )
+        for group in groups:
+            if all(pk in objects for pk in group):
+                case = _duplicate_case(case_type, [objects[pk] for pk in group], title(objects[group[0]]))
+                found[case.key] = case
+    result = [found[r.key] for r in rows if r.key in found]
+    if reviews and result:
+        by_key = {
+            r.case_key: r
+            for r in CaseReview.objects.for_user(user)
+            .select_related("reviewed_by")
+            .filter(case_key__in=[c.key for c in result])
+        }
+        for case in result:
+            case.review = by_key.get(case.key)
+    return result
 
 
 def cases(*, user, case_type: str | None = None, year: int | None = None, reviewed: bool | None = None) -> list[Case]:
-    """Every overlap and duplicate case the user may see, with its review (if any), newest kinds first."""
-    found: list[Case] = []
-    if case_type in (None, CaseType.SUPPORT_OVERLAP):
-        found += support_overlap_cases(user=user, year=year)
-    if case_type in (None, CaseType.HOUSEHOLD_DUPLICATE):
-        found += household_duplicate_cases(user=user)
-    if case_type in (None, CaseType.PERSON_DUPLICATE):
-        found += person_duplicate_cases(user=user)
-    reviews = {
-        r.case_key: r
-        for r in CaseReview.objects.for_user(user)
-        .select_related("reviewed_by")
-        .filter(case_key__in=[c.key for c in found])
-    }
-    for case in found:
-        case.review = reviews.get(case.key)
-    if reviewed is not None:  # "reviewed" means reviewed and unchanged since; a changed case is open again
-        found = [c for c in found if (c.reviewed and not c.changed_since_review) == reviewed]
-    order = {CaseType.SUPPORT_OVERLAP: 0, CaseType.HOUSEHOLD_DUPLICATE: 1, CaseType.PERSON_DUPLICATE: 2}
-    found.sort(key=lambda c: (c.reviewed and not c.changed_since_review, order[c.case_type], c.unit.path, c.key))
-    return found
+    """Every overlap and duplicate case the user may see, with its review (if any), open cases first."""
+    return materialize(case_rows(user=user, case_type=case_type, year=year, reviewed=reviewed), user=user, year=year)
 
 
 def case_get(*, user, key: str) -> Case | None:
@@ -344,7 +428,8 @@ def case_get(*, user, key: str) -> Case | None:
     case_type = key.split(":", 1)[0]
     if case_type not in CaseType.values:
         return None
-    return next((c for c in cases(user=user, case_type=case_type) if c.key == key), None)
+    found = materialize(case_rows(user=user, case_type=case_type).filter(key=key)[:1], user=user)
+    return found[0] if found else None
 
 
 # --- The figures the report quotes -------------------------------------------------------------------
@@ -359,8 +444,8 @@ def person_support_summary(*, user, unit: AdministrativeUnit, year: int, as_of: 
     """Prestigious persons of `unit` (and below) helped in `year` up to `as_of`: persons visited at Tết by who
     paid, visits when ill, condolences, disaster support, training courses."""
     end = _year_end(year, as_of)
-    supports = SupportActivity.objects.for_user(user).filter(
-        person__unit__path__startswith=unit.path, date__gte=datetime.date(year, 1, 1), date__lte=end
+    supports = SupportActivity.objects.for_user_within(user, unit).filter(
+        date__gte=datetime.date(year, 1, 1), date__lte=end
     )
     by_kind = {
         row["kind"]: row
@@ -377,7 +462,7 @@ def person_support_summary(*, user, unit: AdministrativeUnit, year: int, as_of: 
     courses = TrainingCourse.objects.for_user(user).filter(
         unit__path__startswith=unit.path, start_date__gte=datetime.date(year, 1, 1), start_date__lte=end
     )
-    persons = PrestigiousPerson.objects.for_user(user).filter(unit__path__startswith=unit.path)
+    persons = PrestigiousPerson.objects.for_user_within(user, unit)
     return {
         "unit": unit,
         "year": year,

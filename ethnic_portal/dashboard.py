@@ -213,7 +213,6 @@ def dashboard(*, user, today: datetime.date) -> dict | None:
     if not policy.nationwide:  # the country's page is the capital's; persons are in the national report
         context["persons"] = beneficiary_selectors.person_support_summary(user=user, unit=unit, year=year, as_of=as_of)
     if policy.approves:
-        # Counted by the review page after this page has come (htmx): finding the cases reads every household
-        # support of the scope, which the capital figures must not wait for.
-        context["open_cases"] = True
+        # One count over the table of cases kept by beneficiaries/cases.py (not a scan of the supports).
+        context["open_cases"] = beneficiary_selectors.open_case_count(user=user)
     return context

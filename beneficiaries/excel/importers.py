@@ -18,7 +18,7 @@ from geography.models import Level
 from programs.models import SubProject
 from programs.selectors import project_by_code
 
-from .. import services
+from .. import cases, services
 from ..models import EthnicGroup, Household, HouseholdSupport, ImportKind, PrestigiousPerson, SupportActivity
 from ..personal_data import mask_id_number
 from ..text import clean_text, name_key
@@ -107,6 +107,10 @@ class _BeneficiaryImporter(Importer):
     def __init__(self, actor):
         super().__init__(actor)
         self.lookups = _Lookups(actor)
+
+    def writing(self):
+        # The overlap and duplicate cases of the file's rows are refreshed once, at the end of the file.
+        return cases.deferred()
 
 
 class PersonImporter(_BeneficiaryImporter):

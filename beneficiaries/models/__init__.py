@@ -3,7 +3,7 @@ households and theirs, program activities, overlap reviews and Excel uploads."""
 
 from .access import AccessAction, AccessSubject, PersonalDataAccess
 from .activities import ActivityEthnicCount, ProgramActivity
-from .households import CaseReview, Household, HouseholdSupport
+from .households import CaseReview, FoundCase, Household, HouseholdSupport
 from .imports import ImportBatch, ImportKind
 from .persons import PrestigiousPerson, SupportActivity, TetSeason, TrainingCourse
 from .reference import (
@@ -21,6 +21,7 @@ __all__ = [
     "ActivityEthnicCount",
     "CaseReview",
     "EthnicGroup",
+    "FoundCase",
     "Household",
     "HouseholdSupport",
     "HouseholdSupportKindRule",

@@ -159,3 +159,39 @@ class CaseReview(models.Model):
 
     def __str__(self):
         return self.case_key
+
+
+class FoundCase(models.Model):
+    """One overlap or duplicate case as it stands now: what the review page lists and the dashboard counts.
+
+    Kept by beneficiaries/cases.py in the same transaction as every write that can make, change or end a case
+    (household supports, households, prestigious persons, the once-only rules and the norms), so it is never
+    stale; `cases.rebuild_all()` recomputes it from the rows after a bulk load. The records of a case are read
+    when it is shown (selectors.cases), from `group`: `h:<household>` (its supports), `hn:<commune>:<name key>`
+    (its households of that name), `pn:<commune>:<birth year>:<name key>` (its persons).
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    case_type = models.CharField(max_length=20, choices=CaseType.choices)
+    group = models.CharField(max_length=200, db_index=True)
+    # The case's unit (a household's unit; the first record's for a duplicate), for the scope. No database
+    # constraint: a commit's key-share lock on the unit row could meet a unit row locked by another writer.
+    unit = models.ForeignKey(
+        "geography.AdministrativeUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kind = models.CharField(max_length=20, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)  # a support overlap within one year
+    years = models.CharField(max_length=200, blank=True)  # ",2023,2024,": the years of its records (overlaps)
+    signature = models.CharField(max_length=1000)
+    excess = models.BigIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_lookup = "unit"
+
+    class Meta:
+        verbose_name = _("trường hợp trùng lặp")
+        verbose_name_plural = _("trường hợp trùng lặp")
+        indexes = [models.Index(fields=["unit", "case_type"])]
+
+    def __str__(self):
+        return self.key

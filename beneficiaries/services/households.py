@@ -18,6 +18,7 @@ from ethnic_portal import clock
 from geography.models import AdministrativeUnit
 from programs.models import BudgetYear, Project, SubProject
 
+from .. import cases
 from ..choices import FundingProgram, HouseholdSupportKind, PovertyStatus
 from ..citizen_id import citizen_id_errors
 from ..models import EthnicGroup, Household, HouseholdSupport
@@ -156,7 +157,9 @@ def household_create(
         # import's hot path (a twin fails the INSERT inside this service's savepoint; _id_number_unique names it).
         check_twin=False,
     )
-    return _save_household(Household(**cleaned, created_by=actor), actor)
+    household = _save_household(Household(**cleaned, created_by=actor), actor)
+    cases.household_changed(household)
+    return household
 
 
 def _lock_household(household: Household) -> Household:
@@ -176,9 +179,12 @@ def household_update(*, actor, household: Household, **changes) -> Household:
     if isinstance(values["unit"], AdministrativeUnit) and not unchanged:
         require_write(actor, values["unit"])
     cleaned = _validate_household(actor, values, exclude_pk=household.pk, place_unchanged=unchanged)
+    before = (household.unit, household.name_key)
     for name, value in cleaned.items():
         setattr(household, name, value)
-    return _save_household(household, actor)
+    _save_household(household, actor)
+    cases.household_changed(household, before=before)
+    return household
 
 
 @transaction.atomic
@@ -193,6 +199,7 @@ def household_delete(*, actor, household: Household) -> None:
         )
     household._history_user = actor
     household.delete()
+    cases.household_changed(household, deleted=True)
 
 
 # --- Household supports ----------------------------------------------------------------------------
@@ -295,6 +302,7 @@ def household_support_create(
     support = HouseholdSupport(household=household, created_by=actor, **cleaned)
     support._history_user = actor
     support.save()
+    cases.supports_changed(household)
     return support
 
 
@@ -312,6 +320,7 @@ def household_support_update(*, actor, support: HouseholdSupport, **changes) -> 
         setattr(support, name, value)
     support._history_user = actor
     support.save()
+    cases.supports_changed(household)
     return support
 
 
@@ -322,3 +331,4 @@ def household_support_delete(*, actor, support: HouseholdSupport) -> None:
     support = HouseholdSupport.objects.select_for_update().get(pk=support.pk)  # history records the row as stored
     support._history_user = actor
     support.delete()
+    cases.supports_changed(household)

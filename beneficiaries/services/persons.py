@@ -17,6 +17,7 @@ from ethnic_portal.formatting import format_vnd
 from geography.models import AdministrativeUnit, Level
 from programs.models import Project, SubProject
 
+from .. import cases
 from ..choices import (
     ApprovalLevel,
     CommunityRole,
@@ -213,7 +214,9 @@ def person_create(
         "term_end": term_end,
     }
     cleaned = _validate_person(values)
-    return _save_person(PrestigiousPerson(**cleaned, created_by=actor), actor)
+    person = _save_person(PrestigiousPerson(**cleaned, created_by=actor), actor)
+    cases.persons_changed([(person, None)])
+    return person
 
 
 def _lock_person(person: PrestigiousPerson) -> PrestigiousPerson:
@@ -232,9 +235,12 @@ def person_update(*, actor, person: PrestigiousPerson, **changes) -> Prestigious
     if isinstance(values["unit"], AdministrativeUnit) and not unchanged:
         require_write(actor, values["unit"])
     cleaned = _validate_person(values, exclude_pk=person.pk, place_unchanged=unchanged)
+    before = (person.unit, person.name_key, person.birth_year)
     for name, value in cleaned.items():
         setattr(person, name, value)
-    return _save_person(person, actor)
+    _save_person(person, actor)
+    cases.persons_changed([(person, before)])
+    return person
 
 
 @transaction.atomic
@@ -252,6 +258,7 @@ def person_delete(*, actor, person: PrestigiousPerson) -> None:
         )
     person._history_user = actor
     person.delete()
+    cases.persons_changed([(person, None)])
 
 
 # --- Regimes, norms and the Tết season --------------------------------------------------------------
@@ -862,4 +869,6 @@ def persons_record(*, actor, rows: list[dict], field: str = "rows") -> list[Pres
         batch[(cleaned["name_key"], cleaned["birth_year"], cleaned["unit"].pk)] = person
         persons.append(person)
     errors.raise_if_any()
-    return bulk_create_with_history(persons, PrestigiousPerson, batch_size=500, default_user=actor)
+    created = bulk_create_with_history(persons, PrestigiousPerson, batch_size=500, default_user=actor)
+    cases.persons_changed([(person, None) for person in created])
+    return created

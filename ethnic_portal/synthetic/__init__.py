@@ -30,6 +30,7 @@ class Report:
     steps: list = field(default_factory=list)  # (label, rows or None, seconds)
     total_seconds: float = 0.0
     summaries: dict | None = None
+    cases: dict | None = None  # overlap and duplicate cases found (beneficiaries/cases.py), by type
     users: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
 
@@ -138,6 +139,7 @@ def generate(*, scale: float = 1.0, seed: int = 1719, force: bool = False, verif
         filled = _filled_models()
         steps.run("đặt lại sequence", database.reset_sequences, filled)
         report.summaries = steps.run("bảng tổng hợp (rebuild_all)", _rebuild_summaries)
+        report.cases = steps.run("trường hợp trùng lặp (cases.rebuild_all)", _rebuild_cases)
         if verify:
             report.problems = steps.run("kiểm tra", check)
             if report.problems:
@@ -191,6 +193,13 @@ def _rebuild_summaries():
         return None
     rebuild = getattr(summary, "rebuild_all", None)
     return rebuild() if rebuild else None
+
+
+def _rebuild_cases() -> dict:
+    """The table of overlap and duplicate cases (beneficiaries/cases.py), found in the rows just loaded."""
+    from beneficiaries import cases
+
+    return cases.rebuild_all()
 
 
 def check() -> list[str]:

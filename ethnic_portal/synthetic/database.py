@@ -35,6 +35,7 @@ PROGRAM_MODELS = [
     "beneficiaries.Household",
     "beneficiaries.HouseholdSupport",
     "beneficiaries.CaseReview",
+    "beneficiaries.FoundCase",
     "beneficiaries.ProgramActivity",
     "beneficiaries.ActivityEthnicCount",
     "beneficiaries.ImportBatch",
