@@ -292,6 +292,20 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.filter(path_condition(self.model.scope_lookup, roots))
 
+    def for_user_within(self, user, unit):
+        """The rows under `unit` as `user` sees them. When the user sees all of `unit` (its path lies under a
+        scope root), the unit's path condition implies the scope's, and it is the only one: two prefix conditions
+        on the same column make PostgreSQL multiply their selectivities and expect a few rows where a province
+        has 200.000 (a nested loop of 600 ms instead of a hash join). Otherwise for_user and the unit's condition.
+        Fails closed as for_user does."""
+        if not can_read_program_data(user):
+            return self.none()
+        lookup = self.model.scope_lookup
+        prefix = f"{lookup}__path__startswith" if lookup else "path__startswith"
+        if unit_in_scope(user, unit):
+            return self.filter(**{prefix: unit.path}) if unit.path else self.all()
+        return self.for_user(user).filter(**{prefix: unit.path})
+
     def unscoped_for_system(self):
         """All rows, for management commands and system jobs. Never call this with a user's request."""
         return self.all()

@@ -369,8 +369,8 @@ def _plans(data: ReportData, user, children: list[AdministrativeUnit]) -> None:
 
 def _persons(user, unit, year, as_of) -> dict:
     summary = person_support_summary(user=user, unit=unit, year=year, as_of=as_of)
-    supports = SupportActivity.objects.for_user(user).filter(
-        person__unit__path__startswith=unit.path, date__gte=datetime.date(year, 1, 1), date__lte=as_of
+    supports = SupportActivity.objects.for_user_within(user, unit).filter(
+        date__gte=datetime.date(year, 1, 1), date__lte=as_of
     )
     cells = {
         (row["kind"], row["funded_by"]): (row["n"], row["amount"] or 0)
@@ -393,9 +393,7 @@ def _households(user, unit, year, as_of) -> dict:
     and names after): a national report sums 1,3 million rows a year, and joins to the project, sub-project and
     ethnic group tables only widened what PostgreSQL sorts. A household has one ethnic group, so the households of
     the groups add up to all households: no third pass over the rows for that."""
-    supports = HouseholdSupport.objects.for_user(user).filter(year=year, date__lte=as_of)
-    if unit.path:  # the country's report: every household the user sees, no condition on the tree
-        supports = supports.filter(household__unit__path__startswith=unit.path)
+    supports = HouseholdSupport.objects.for_user_within(user, unit).filter(year=year, date__lte=as_of)
     item_rows = list(
         supports.values("funding_program", "project_id", "subproject_id", "kind")
         .annotate(n=Count("pk"), amount=Sum("amount"))
