@@ -6,10 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, ListView, View
-
-from ethnic_portal import clock
 
 from .forms import LoginForm, PortalPasswordChangeForm, UserCreateForm
 from .models import User
@@ -70,7 +69,8 @@ class UserCreateView(UserManagerMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["actor"] = self.request.user
-        kwargs["today"] = clock.today()
+        # Accounts live in real time, not in a backfill's day (clock.as_of): the units that exist today.
+        kwargs["today"] = timezone.localdate()
         return kwargs
 
     def form_valid(self, form):
