@@ -89,7 +89,8 @@ class ReportJobViewSet(ScopedModelViewSet):
     lookup_value_regex = r"[0-9]{1,18}"
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("unit").order_by("-created_at", "-pk")
+        # The snapshot's figures (megabytes of JSON for a national report) are not part of the answer.
+        return queryset.select_related("unit").defer("figures", "approvals").order_by("-created_at", "-pk")
 
     @extend_schema(request=REQUEST_BODY, responses={202: ReportJobSerializer})
     def create(self, request, *args, **kwargs):

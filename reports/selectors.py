@@ -50,7 +50,10 @@ def report_list(*, user):
 def latest_done_reports(*, user, limit: int = 8) -> list[ReportJob]:
     """The newest finished snapshot of each report (unit, level, year, period) the user may see: one click each."""
     seen, latest = set(), []
-    for job in report_list(user=user).filter(status=ReportStatus.DONE).exclude(file="").order_by("-finished_at")[:200]:
+    # Not the snapshot's figures (a national report's is megabytes of JSON): the list shows names and dates.
+    done = report_list(user=user).filter(status=ReportStatus.DONE).exclude(file="")
+    done = done.defer("figures", "approvals", "previous__figures", "previous__approvals")
+    for job in done.order_by("-finished_at")[:200]:
         key = (job.level, job.unit_id, job.year, job.period)
         if key not in seen:
             seen.add(key)

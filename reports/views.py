@@ -18,6 +18,8 @@ from . import selectors, services
 from .forms import ReportRequestForm, ReportSettingForm, year_options
 from .models import OverdueSubmission, ReportJob, ReportLevel, ReportSetting, ReportStatus
 
+LIST_DEFERRED = ("figures", "approvals", "previous__figures", "previous__approvals")
+
 
 class ReportsRoleMixin:
     """The reports area is for the roles that request reports (policy.requests_reports)."""
@@ -47,7 +49,8 @@ class ReportListView(ReportsRoleMixin, ScopedViewMixin, ListView):
     paginate_by = 25
 
     def scope_queryset(self, queryset):
-        queryset = queryset.select_related("unit", "requested_by", "previous")
+        # A snapshot's figures are megabytes of JSON for a national report: the list shows none of them.
+        queryset = queryset.select_related("unit", "requested_by", "previous").defer(*LIST_DEFERRED)
         params = self.request.GET
         if is_digits(params.get("year", "")) and len(params["year"]) <= 4:
             queryset = queryset.filter(year=int(params["year"]))
@@ -100,7 +103,9 @@ class ReportRequestView(ReportsRoleMixin, ScopedViewMixin, View):
                 else:
                     messages.success(request, _("Đã nhận yêu cầu. Báo cáo được tạo trong vài giây."))
                 return redirect(job)
-        jobs = ReportJob.objects.for_user(request.user).select_related("unit", "requested_by")[:25]
+        jobs = (
+            ReportJob.objects.for_user(request.user).select_related("unit", "requested_by").defer(*LIST_DEFERRED)[:25]
+        )
         context = {**_list_context(request, form), "jobs": jobs, "form_open": True}
         return render(request, "reports/report_list.html", context, status=400)
 
