@@ -13,9 +13,10 @@ from django.db.models import Case as DbCase
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Collate
 
-from geography.models import AdministrativeUnit, Level
+from geography.models import NATION_CODE, AdministrativeUnit, Level
+from programs.models import Project, SubProject
 
-from .choices import ActivityKind, CaseType, FundedBy, FundingProgram, SupportKind
+from .choices import ActivityKind, CaseType, FundedBy, FundingProgram, HouseholdSupportKind, PovertyStatus, SupportKind
 from .models import (
     CaseReview,
     FoundCase,
@@ -23,6 +24,8 @@ from .models import (
     HouseholdSupport,
     HouseholdSupportKindRule,
     HouseholdSupportNorm,
+    HouseholdSupportTotal,
+    HouseholdTotal,
     PrestigiousPerson,
     ProgramActivity,
     SupportActivity,
@@ -68,7 +71,7 @@ def _commune_of(unit_id: int, level: str, parent_id: int | None) -> int:
 
 
 def counts_by_commune(queryset, unit_lookup: str = "unit") -> list[tuple[AdministrativeUnit, int]]:
-    """Rows per commune (a village's rows count for its commune), largest first."""
+    """Rows per commune (a village's rows count for its commune), largest first (then by the commune's path)."""
     counter: Counter = Counter()
     for unit_id, level, parent_id, n in (
         queryset.values_list(unit_lookup, f"{unit_lookup}__level", f"{unit_lookup}__parent")
@@ -76,28 +79,130 @@ def counts_by_commune(queryset, unit_lookup: str = "unit") -> list[tuple[Adminis
         .order_by()
     ):
         counter[_commune_of(unit_id, level, parent_id)] += n
-    units = AdministrativeUnit.objects.in_bulk(list(counter))
-    return [(units[pk], n) for pk, n in counter.most_common() if pk in units]
+    return _communes_ranked(counter)
 
 
-def counts_by(queryset, field_name: str, choices=None) -> list[tuple[str, str, int]]:
-    """(value, label, count) of a field, largest first; labels from `choices` or the related row's name."""
-    rows = queryset.values_list(field_name).annotate(n=Count("pk")).order_by("-n", field_name)
-    labels = dict(choices) if choices is not None else {}
-    return [(value, str(labels.get(value, value)), n) for value, n in rows]
-
-
-def counts_by_ethnic_group(queryset) -> list[tuple[str, str, int]]:
-    rows = (
-        queryset.values_list("ethnic_group__code", "ethnic_group__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "ethnic_group__code")
+def _communes_ranked(counter: Counter) -> list[tuple[AdministrativeUnit, int]]:
+    units = AdministrativeUnit.objects.in_bulk([pk for pk, n in counter.items() if n])
+    ranked = sorted(
+        ((units[pk], n) for pk, n in counter.items() if n and pk in units), key=lambda r: (-r[1], r[0].path)
     )
-    return [(code, name, n) for code, name, n in rows]
+    return ranked
+
+
+def counts_by(queryset, field_name: str, choices=None, count=None) -> list[tuple[str, str, int]]:
+    """(value, label, count) of a field, largest first; labels from `choices` or the related row's name. `count`:
+    what to count (default the rows; `Sum("households")` over a table of totals, whose empty keys are left out)."""
+    rows = queryset.values_list(field_name).annotate(n=count or Count("pk"))
+    if count is not None:
+        rows = rows.filter(n__gt=0)
+    labels = dict(choices) if choices is not None else {}
+    return [(value, str(labels.get(value, value)), n) for value, n in rows.order_by("-n", field_name)]
+
+
+def counts_by_ethnic_group(queryset, count=None) -> list[tuple[str, str, int]]:
+    rows = queryset.values_list("ethnic_group__code", "ethnic_group__name").annotate(n=count or Count("pk"))
+    if count is not None:
+        rows = rows.filter(n__gt=0)
+    return [(code, name, n) for code, name, n in rows.order_by("-n", "ethnic_group__code")]
 
 
 def amount_total(queryset) -> int:
     return queryset.aggregate(total=Sum("amount"))["total"] or 0
+
+
+# --- The lists' figures from the running totals (beneficiaries/totals.py) -----------------------------
+
+
+def _totals_in_unit(rows, code: str | None):
+    """`rows` of a totals table narrowed as UnitCodeFilter narrows the raw rows; None where the totals cannot
+    answer (a village: the totals are by commune)."""
+    if not code or code.strip().upper() == NATION_CODE:
+        return rows
+    units = list(AdministrativeUnit.objects.filter(code=code.strip()).values_list("path", "level"))
+    if any(level == Level.VILLAGE for _path, level in units):
+        return None
+    condition = Q(pk__in=[])
+    for path, _level in units:
+        condition |= Q(commune__path__startswith=path)
+    return rows.filter(condition)
+
+
+def household_figures(*, user, filters: dict) -> dict | None:
+    """The household list's figures (count, members, by ethnic group, commune and status) from the running
+    totals, for the filters they hold (unit down to a commune, ethnic group, status); None for the others (a
+    name, a classification year, a village): the list then counts its rows."""
+    if filters.get("q") or filters.get("poverty_year") is not None:
+        return None
+    rows = _totals_in_unit(HouseholdTotal.objects.for_user(user), filters.get("unit"))
+    if rows is None:
+        return None
+    if filters.get("ethnic_group"):
+        rows = rows.filter(ethnic_group__code=filters["ethnic_group"])
+    if filters.get("poverty_status"):
+        rows = rows.filter(poverty_status=filters["poverty_status"])
+    by_status = []
+    count = members = 0
+    labels = dict(PovertyStatus.choices)
+    for status, n, m in (
+        rows.values_list("poverty_status")
+        .annotate(n=Sum("households"), m=Sum("members"))
+        .filter(n__gt=0)
+        .order_by("-n", "poverty_status")
+    ):
+        by_status.append((status, str(labels.get(status, status)), n))
+        count += n
+        members += m
+    communes = Counter(dict(rows.values_list("commune").annotate(n=Sum("households")).filter(n__gt=0).order_by()))
+    return {
+        "count": count,
+        "members": members,
+        "by_status": by_status,
+        "by_ethnic_group": counts_by_ethnic_group(rows, count=Sum("households"))[:12],
+        "by_commune": _communes_ranked(communes)[:12],
+    }
+
+
+def household_support_figures(*, user, filters: dict) -> dict | None:
+    """The support list's figures (count, amount, by kind, program and year, households supported) from the
+    running totals, for the filters they hold; None for the others (one household, a village). Households
+    supported come from the household totals when only the place is chosen, else from the rows."""
+    if filters.get("household") is not None:
+        return None
+    rows = _totals_in_unit(HouseholdSupportTotal.objects.for_user(user), filters.get("unit"))
+    if rows is None:
+        return None
+    narrowed = False
+    for name, model in (("project", Project), ("subproject", SubProject)):
+        if filters.get(name):
+            rows = rows.filter(
+                **{f"{name}_key__in": list(model.objects.filter(code=filters[name]).values_list("pk", flat=True))}
+            )
+            narrowed = True
+    for name in ("year", "kind", "funding_program"):
+        if filters.get(name) not in (None, ""):
+            rows = rows.filter(**{name: filters[name]})
+            narrowed = True
+    by_year = []
+    count = amount = 0
+    for year, n, total in (
+        rows.values_list("year").annotate(n=Sum("supports"), total=Sum("amount")).filter(n__gt=0).order_by("-year")
+    ):
+        by_year.append((year, str(year), n))
+        count += n
+        amount += total
+    figures = {
+        "count": count,
+        "total": amount,
+        "by_kind": counts_by(rows, "kind", HouseholdSupportKind.choices, count=Sum("supports")),
+        "by_program": counts_by(rows, "funding_program", FundingProgram.choices, count=Sum("supports")),
+        "by_year": by_year,
+        "households": None,
+    }
+    if not narrowed:
+        households = _totals_in_unit(HouseholdTotal.objects.for_user(user), filters.get("unit"))
+        figures["households"] = households.aggregate(n=Sum("supported"))["n"] or 0
+    return figures
 
 
 # --- Overlaps of household support -------------------------------------------------------------------

@@ -5,6 +5,7 @@ person — name, birth year, place —; the same support; the same ID number), s
 creates nothing the second time.
 """
 
+import contextlib
 import re
 
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from geography.models import Level
 from programs.models import SubProject
 from programs.selectors import project_by_code
 
-from .. import cases, services
+from .. import cases, services, totals
 from ..models import EthnicGroup, Household, HouseholdSupport, ImportKind, PrestigiousPerson, SupportActivity
 from ..personal_data import mask_id_number
 from ..text import clean_text, name_key
@@ -108,9 +109,12 @@ class _BeneficiaryImporter(Importer):
         super().__init__(actor)
         self.lookups = _Lookups(actor)
 
+    @contextlib.contextmanager
     def writing(self):
-        # The overlap and duplicate cases of the file's rows are refreshed once, at the end of the file.
-        return cases.deferred()
+        # The overlap and duplicate cases and the list totals of the file's rows are refreshed once, at the end of
+        # the file.
+        with cases.deferred(), totals.deferred():
+            yield
 
 
 class PersonImporter(_BeneficiaryImporter):

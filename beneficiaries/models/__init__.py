@@ -14,6 +14,7 @@ from .reference import (
     SupportRegime,
     TetHoliday,
 )
+from .totals import HouseholdSupportTotal, HouseholdTotal
 
 __all__ = [
     "AccessAction",
@@ -26,6 +27,8 @@ __all__ = [
     "HouseholdSupport",
     "HouseholdSupportKindRule",
     "HouseholdSupportNorm",
+    "HouseholdSupportTotal",
+    "HouseholdTotal",
     "ImportBatch",
     "ImportKind",
     "PersonalDataAccess",

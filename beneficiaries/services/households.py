@@ -18,7 +18,7 @@ from ethnic_portal import clock
 from geography.models import AdministrativeUnit
 from programs.models import BudgetYear, Project, SubProject
 
-from .. import cases
+from .. import cases, totals
 from ..choices import FundingProgram, HouseholdSupportKind, PovertyStatus
 from ..citizen_id import citizen_id_errors
 from ..models import EthnicGroup, Household, HouseholdSupport
@@ -159,6 +159,7 @@ def household_create(
     )
     household = _save_household(Household(**cleaned, created_by=actor), actor)
     cases.household_changed(household)
+    totals.household_created(household)
     return household
 
 
@@ -180,10 +181,12 @@ def household_update(*, actor, household: Household, **changes) -> Household:
         require_write(actor, values["unit"])
     cleaned = _validate_household(actor, values, exclude_pk=household.pk, place_unchanged=unchanged)
     before = (household.unit, household.name_key)
+    before_key, before_members = totals.household_key(household), household.members
     for name, value in cleaned.items():
         setattr(household, name, value)
     _save_household(household, actor)
     cases.household_changed(household, before=before)
+    totals.household_changed(household, before_key=before_key, before_members=before_members)
     return household
 
 
@@ -200,6 +203,7 @@ def household_delete(*, actor, household: Household) -> None:
     household._history_user = actor
     household.delete()
     cases.household_changed(household, deleted=True)
+    totals.household_deleted(household)
 
 
 # --- Household supports ----------------------------------------------------------------------------
@@ -303,6 +307,7 @@ def household_support_create(
     support._history_user = actor
     support.save()
     cases.supports_changed(household)
+    totals.support_added(household, support)
     return support
 
 
@@ -316,11 +321,13 @@ def household_support_update(*, actor, support: HouseholdSupport, **changes) -> 
         raise TypeError(f"household_support_update: unknown fields {sorted(unknown)}")
     values = {name: changes.get(name, getattr(support, name)) for name in SUPPORT_FIELDS}
     cleaned = _validate_support(values)
+    before, before_amount = totals.support_key(support, totals.commune_of(household.unit)), support.amount
     for name, value in cleaned.items():
         setattr(support, name, value)
     support._history_user = actor
     support.save()
     cases.supports_changed(household)
+    totals.support_changed(household, before, before_amount, support)
     return support
 
 
@@ -332,3 +339,4 @@ def household_support_delete(*, actor, support: HouseholdSupport) -> None:
     support._history_user = actor
     support.delete()
     cases.supports_changed(household)
+    totals.support_deleted(household, support)

@@ -3,6 +3,7 @@ history and overlaps, entry forms, and the list of supports."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,15 +44,36 @@ class HouseholdListView(FilteredListMixin, ScopedViewMixin, ListView):
     def base_queryset(self):
         return selectors.household_list(user=self.request.user)
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # The figures from the running totals where the filters allow (the page's count among them).
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        filters = _filters_of(self.filterset)
+        self.figures = None if filters is None else selectors.household_figures(user=self.request.user, filters=filters)
+        if self.figures is not None:
+            paginator.count = self.figures["count"]
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = self.filterset.qs
-        context["by_ethnic_group"] = selectors.counts_by_ethnic_group(rows)[:12]
-        context["by_commune"] = selectors.counts_by_commune(rows)[:12]
-        context["by_status"] = selectors.counts_by(rows, "poverty_status", PovertyStatus.choices)
-        context["members"] = sum(rows.values_list("members", flat=True))
+        figures = getattr(self, "figures", None)
+        if figures is not None:
+            context.update({name: figures[name] for name in ("by_ethnic_group", "by_commune", "by_status", "members")})
+        else:
+            rows = self.filterset.qs
+            context["by_ethnic_group"] = selectors.counts_by_ethnic_group(rows)[:12]
+            context["by_commune"] = selectors.counts_by_commune(rows)[:12]
+            context["by_status"] = selectors.counts_by(rows, "poverty_status", PovertyStatus.choices)
+            context["members"] = rows.aggregate(n=Sum("members"))["n"] or 0
         context["search_form"] = HouseholdSearchForm()
         return context
+
+
+def _filters_of(filterset) -> dict | None:
+    """The filters chosen ({} for none), or None when they are not valid (the list then shows what the rows
+    give)."""
+    if not filterset.is_bound:
+        return {}
+    return dict(filterset.form.cleaned_data) if filterset.is_valid() else None
 
 
 class HouseholdSearchView(ScopedViewMixin, View):
@@ -114,11 +136,7 @@ class HouseholdDetailView(ScopedViewMixin, DetailView):
         context.update(
             {
                 "supports": supports,
-                "cases": [
-                    c
-                    for c in selectors.support_overlap_cases(user=self.request.user, unit=household.unit)
-                    if c.records[0].obj.household_id == household.pk
-                ],
+                "cases": selectors.support_overlap_cases(user=self.request.user, household=household),
                 "history": household.history.select_related("history_user").order_by("-history_date")[:50],
                 "support_history": HouseholdSupport.history.filter(household_id=household.pk)
                 .select_related("history_user")
@@ -223,17 +241,32 @@ class HouseholdSupportListView(FilteredListMixin, ScopedViewMixin, ListView):
     def base_queryset(self):
         return selectors.household_support_list(user=self.request.user)
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        filters = _filters_of(self.filterset)
+        self.figures = (
+            None if filters is None else selectors.household_support_figures(user=self.request.user, filters=filters)
+        )
+        if self.figures is not None:
+            paginator.count = self.figures["count"]
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = self.filterset.qs
         overlaps = selectors.overlap_ids(context["supports"])
         for support in context["supports"]:
             support.overlap_ids = overlaps.get(support.pk, [])
-        context["by_kind"] = selectors.counts_by(rows, "kind", HouseholdSupportKind.choices)
-        context["by_program"] = selectors.counts_by(rows, "funding_program", FundingProgram.choices)
-        context["by_year"] = sorted(selectors.counts_by(rows, "year"), reverse=True)
-        context["total"] = selectors.amount_total(rows)
-        context["households"] = rows.values("household").distinct().count()
+        figures = getattr(self, "figures", None)
+        if figures is not None:
+            context.update({name: figures[name] for name in ("by_kind", "by_program", "by_year", "total")})
+        else:
+            context["by_kind"] = selectors.counts_by(rows, "kind", HouseholdSupportKind.choices)
+            context["by_program"] = selectors.counts_by(rows, "funding_program", FundingProgram.choices)
+            context["by_year"] = sorted(selectors.counts_by(rows, "year"), reverse=True)
+            context["total"] = selectors.amount_total(rows)
+        households = figures["households"] if figures is not None else None
+        context["households"] = households if households is not None else rows.values("household").distinct().count()
         return context
 
 

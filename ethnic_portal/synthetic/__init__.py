@@ -139,7 +139,7 @@ def generate(*, scale: float = 1.0, seed: int = 1719, force: bool = False, verif
         filled = _filled_models()
         steps.run("đặt lại sequence", database.reset_sequences, filled)
         report.summaries = steps.run("bảng tổng hợp (rebuild_all)", _rebuild_summaries)
-        report.cases = steps.run("trường hợp trùng lặp (cases.rebuild_all)", _rebuild_cases)
+        report.cases = steps.run("trường hợp trùng lặp, tổng hợp hộ (cases, totals)", _rebuild_cases)
         if verify:
             report.problems = steps.run("kiểm tra", check)
             if report.problems:
@@ -196,10 +196,11 @@ def _rebuild_summaries():
 
 
 def _rebuild_cases() -> dict:
-    """The table of overlap and duplicate cases (beneficiaries/cases.py), found in the rows just loaded."""
-    from beneficiaries import cases
+    """The table of overlap and duplicate cases (beneficiaries/cases.py) and the lists' running totals
+    (beneficiaries/totals.py), from the rows just loaded."""
+    from beneficiaries import cases, totals
 
-    return cases.rebuild_all()
+    return {**cases.rebuild_all(), **totals.rebuild_all()}
 
 
 def check() -> list[str]:

@@ -36,6 +36,8 @@ PROGRAM_MODELS = [
     "beneficiaries.HouseholdSupport",
     "beneficiaries.CaseReview",
     "beneficiaries.FoundCase",
+    "beneficiaries.HouseholdTotal",
+    "beneficiaries.HouseholdSupportTotal",
     "beneficiaries.ProgramActivity",
     "beneficiaries.ActivityEthnicCount",
     "beneficiaries.ImportBatch",
