@@ -344,3 +344,42 @@ def test_the_hand_written_queries_of_the_benchmark_say_what_progress_says(office
     assert summary.district_progress_sql(place.path, 2024) == expected
     assert summary.district_progress_summary_sql(place.pk, 2024) == expected
     assert expected or code == "01888"
+
+
+def test_an_excel_import_adds_its_rows_to_the_summaries_once_at_the_end_and_a_dry_run_not_at_all(
+    officers, district_user
+):
+    """The importers defer the summary rows to the end of the file (summary.deferred): the result is exact; a dry
+    run or a file with a bad row leaves them as they were."""
+    from disbursement.excel.importer import run_import
+    from tests.disbursement.test_import import DISBURSEMENT_HEADERS, allocation_row, disbursement_row, xlsx
+
+    allocations = [
+        allocation_row(unit=code, decision_no=f"{n}/QĐ", amount=700_000_000 + n)
+        for n, code in enumerate(["061", "01888", "01891", "01888"])
+    ]
+    with clock.as_of(D(2024, 7, 15)):
+        before = list(LedgerSummary.objects.values())
+        preview = run_import(actor=district_user, kind="allocations", content=xlsx(allocations), dry_run=True)
+        assert preview.ok
+        assert list(LedgerSummary.objects.values()) == before
+        assert run_import(actor=district_user, kind="allocations", content=xlsx(allocations), dry_run=False).applied
+        assert_summaries_exact()
+        payments = [
+            disbursement_row(unit=code, decision_no=f"{n}/QĐ", voucher_no=f"KB-{n}", amount=100_000_000 + n)
+            for n, code in enumerate(["061", "01888", "01891", "01888"])
+        ]
+        bad = [*payments, disbursement_row(unit="01888", decision_no="3/QĐ", voucher_no="X", amount=10**15)]
+        refused = run_import(
+            actor=district_user, kind="disbursements", content=xlsx(bad, DISBURSEMENT_HEADERS), dry_run=False
+        )
+        assert not refused.applied
+        assert_summaries_exact()
+        done = run_import(
+            actor=district_user, kind="disbursements", content=xlsx(payments, DISBURSEMENT_HEADERS), dry_run=False
+        )
+        assert done.applied, done.errors
+    assert assert_summaries_exact() > 0
+    district = LedgerSummary.objects.get(unit=unit("061"), year=2024, source="central", capital_type="investment")
+    assert district.allocated == sum(700_000_000 + n for n in range(4))
+    assert district.disbursed == sum(100_000_000 + n for n in range(4))
