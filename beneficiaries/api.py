@@ -13,6 +13,7 @@ from accounts.scope import policy_for
 from ethnic_portal import clock
 from ethnic_portal.api import (
     MoneyField,
+    Pagination,
     ProgramCodeField,
     ReferencePagination,
     ScopedUnitField,
@@ -39,7 +40,13 @@ from .choices import (
     SupportKind,
 )
 from .citizen_id import citizen_id_errors
-from .filters import HouseholdFilterSet, HouseholdSupportFilterSet, PersonFilterSet, SupportActivityFilterSet
+from .filters import (
+    HouseholdFilterSet,
+    HouseholdSupportFilterSet,
+    PersonFilterSet,
+    SupportActivityFilterSet,
+    chosen_filters,
+)
 from .models import (
     AccessAction,
     AccessSubject,
@@ -382,6 +389,28 @@ ID_NUMBER_IN_URL = gettext_lazy(
 )
 
 
+class TotalsPagination(Pagination):
+    """The contract's pagination, with the count from the running totals (beneficiaries/totals.py) where the
+    view's `known_count(filters)` can give it, instead of counting a province's rows."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        filters = chosen_filters(view.filterset_class(request.query_params, queryset=queryset.none()))
+        known = None if filters is None else view.known_count(filters)
+        base = self.django_paginator_class
+
+        class CountedPaginator(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if known is not None:
+                    self.count = known  # instead of Paginator's cached count of the rows
+
+        self.django_paginator_class = CountedPaginator
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        finally:
+            self.django_paginator_class = base
+
+
 class HouseholdViewSet(LoggedRetrieveMixin, ScopedModelViewSet):
     """Beneficiary households in the caller's scope. The same ID number twice is refused (400).
 
@@ -395,6 +424,10 @@ class HouseholdViewSet(LoggedRetrieveMixin, ScopedModelViewSet):
     queryset = Household.objects.none()
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilterSet
+    pagination_class = TotalsPagination
+
+    def known_count(self, filters):
+        return selectors.household_count(user=self.request.user, filters=filters)
 
     def scope_queryset(self, queryset):
         return queryset.select_related("unit", "ethnic_group").order_by("pk")
@@ -509,6 +542,10 @@ class HouseholdSupportViewSet(ScopedModelViewSet):
     queryset = HouseholdSupport.objects.none()
     serializer_class = HouseholdSupportSerializer
     filterset_class = HouseholdSupportFilterSet
+    pagination_class = TotalsPagination
+
+    def known_count(self, filters):
+        return selectors.household_support_count(user=self.request.user, filters=filters)
 
     def scope_queryset(self, queryset):
         return queryset.select_related("project", "subproject").order_by("-year", "-pk")

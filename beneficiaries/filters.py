@@ -61,6 +61,13 @@ def not_an_id_number(value):
         )
 
 
+def chosen_filters(filterset) -> dict | None:
+    """The filters chosen ({} for none), or None when they are not valid (the list then shows what its rows give)."""
+    if not filterset.is_bound:
+        return {}
+    return dict(filterset.form.cleaned_data) if filterset.is_valid() else None
+
+
 class PersonFilterSet(PortalFilterSet):
     q = NameFilter()
     unit = UnitCodeFilter(label=_("Mã đơn vị"))

@@ -128,10 +128,7 @@ def _totals_in_unit(rows, code: str | None):
     return rows.filter(condition)
 
 
-def household_figures(*, user, filters: dict) -> dict | None:
-    """The household list's figures (count, members, by ethnic group, commune and status) from the running
-    totals, for the filters they hold (unit down to a commune, ethnic group, status); None for the others (a
-    name, a classification year, a village): the list then counts its rows."""
+def _household_totals(user, filters: dict):
     if filters.get("q") or filters.get("poverty_year") is not None:
         return None
     rows = _totals_in_unit(HouseholdTotal.objects.for_user(user), filters.get("unit"))
@@ -141,6 +138,22 @@ def household_figures(*, user, filters: dict) -> dict | None:
         rows = rows.filter(ethnic_group__code=filters["ethnic_group"])
     if filters.get("poverty_status"):
         rows = rows.filter(poverty_status=filters["poverty_status"])
+    return rows
+
+
+def household_count(*, user, filters: dict) -> int | None:
+    """How many households the list holds, from the running totals (None: the filters need the rows)."""
+    rows = _household_totals(user, filters)
+    return None if rows is None else rows.aggregate(n=Sum("households"))["n"] or 0
+
+
+def household_figures(*, user, filters: dict) -> dict | None:
+    """The household list's figures (count, members, by ethnic group, commune and status) from the running
+    totals, for the filters they hold (unit down to a commune, ethnic group, status); None for the others (a
+    name, a classification year, a village): the list then counts its rows."""
+    rows = _household_totals(user, filters)
+    if rows is None:
+        return None
     by_status = []
     count = members = 0
     labels = dict(PovertyStatus.choices)
@@ -163,26 +176,39 @@ def household_figures(*, user, filters: dict) -> dict | None:
     }
 
 
-def household_support_figures(*, user, filters: dict) -> dict | None:
-    """The support list's figures (count, amount, by kind, program and year, households supported) from the
-    running totals, for the filters they hold; None for the others (one household, a village). Households
-    supported come from the household totals when only the place is chosen, else from the rows."""
+SUPPORT_KEY_FILTERS = ("project", "subproject", "year", "kind", "funding_program")
+
+
+def _support_totals(user, filters: dict):
     if filters.get("household") is not None:
         return None
     rows = _totals_in_unit(HouseholdSupportTotal.objects.for_user(user), filters.get("unit"))
     if rows is None:
         return None
-    narrowed = False
     for name, model in (("project", Project), ("subproject", SubProject)):
         if filters.get(name):
-            rows = rows.filter(
-                **{f"{name}_key__in": list(model.objects.filter(code=filters[name]).values_list("pk", flat=True))}
-            )
-            narrowed = True
+            codes = model.objects.filter(code=filters[name]).values_list("pk", flat=True)
+            rows = rows.filter(**{f"{name}_key__in": list(codes)})
     for name in ("year", "kind", "funding_program"):
         if filters.get(name) not in (None, ""):
             rows = rows.filter(**{name: filters[name]})
-            narrowed = True
+    return rows
+
+
+def household_support_count(*, user, filters: dict) -> int | None:
+    """How many supports the list holds, from the running totals (None: the filters need the rows)."""
+    rows = _support_totals(user, filters)
+    return None if rows is None else rows.aggregate(n=Sum("supports"))["n"] or 0
+
+
+def household_support_figures(*, user, filters: dict) -> dict | None:
+    """The support list's figures (count, amount, by kind, program and year, households supported) from the
+    running totals, for the filters they hold; None for the others (one household, a village). Households
+    supported come from the household totals when only the place is chosen, else from the rows."""
+    rows = _support_totals(user, filters)
+    if rows is None:
+        return None
+    narrowed = any(filters.get(name) not in (None, "") for name in SUPPORT_KEY_FILTERS)
     by_year = []
     count = amount = 0
     for year, n, total in (

@@ -20,7 +20,7 @@ from ethnic_portal.mixins import FilteredListMixin, WriterRequiredMixin
 from .. import selectors, services
 from ..choices import FundingProgram, HouseholdSupportKind, PovertyStatus
 from ..excel import exports
-from ..filters import HouseholdFilterSet, HouseholdSupportFilterSet
+from ..filters import HouseholdFilterSet, HouseholdSupportFilterSet, chosen_filters
 from ..forms import HouseholdForm, HouseholdSearchForm, HouseholdSupportForm
 from ..models import (
     AccessAction,
@@ -47,7 +47,7 @@ class HouseholdListView(FilteredListMixin, ScopedViewMixin, ListView):
     def get_paginator(self, queryset, per_page, **kwargs):
         # The figures from the running totals where the filters allow (the page's count among them).
         paginator = super().get_paginator(queryset, per_page, **kwargs)
-        filters = _filters_of(self.filterset)
+        filters = chosen_filters(self.filterset)
         self.figures = None if filters is None else selectors.household_figures(user=self.request.user, filters=filters)
         if self.figures is not None:
             paginator.count = self.figures["count"]
@@ -66,14 +66,6 @@ class HouseholdListView(FilteredListMixin, ScopedViewMixin, ListView):
             context["members"] = rows.aggregate(n=Sum("members"))["n"] or 0
         context["search_form"] = HouseholdSearchForm()
         return context
-
-
-def _filters_of(filterset) -> dict | None:
-    """The filters chosen ({} for none), or None when they are not valid (the list then shows what the rows
-    give)."""
-    if not filterset.is_bound:
-        return {}
-    return dict(filterset.form.cleaned_data) if filterset.is_valid() else None
 
 
 class HouseholdSearchView(ScopedViewMixin, View):
@@ -243,7 +235,7 @@ class HouseholdSupportListView(FilteredListMixin, ScopedViewMixin, ListView):
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
-        filters = _filters_of(self.filterset)
+        filters = chosen_filters(self.filterset)
         self.figures = (
             None if filters is None else selectors.household_support_figures(user=self.request.user, filters=filters)
         )

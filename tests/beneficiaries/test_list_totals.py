@@ -167,3 +167,38 @@ def test_the_list_pages_show_the_totals(scene, client_as, province_user):
     ]
     village = client.get(reverse("beneficiaries:household_list"), {"unit": "01888.91"})
     assert village.context["paginator"].count == 3  # h1, h2, h5 (counted from the rows)
+
+
+def test_the_api_counts_from_the_totals(scene, api_as, province_user, other_district_user):
+    """`count` of /api/v1/households/ and /household-supports/ is the totals' where the filters allow, the rows'
+    otherwise; the same numbers either way."""
+    for user in (province_user, other_district_user):
+        client = api_as(user)
+        for path, filterset, queryset, params in (
+            ("/api/v1/households/", HouseholdFilterSet, selectors.household_list, {}),
+            ("/api/v1/households/", HouseholdFilterSet, selectors.household_list, {"unit": "061"}),
+            ("/api/v1/households/", HouseholdFilterSet, selectors.household_list, {"q": "lan"}),
+            ("/api/v1/household-supports/", HouseholdSupportFilterSet, selectors.household_support_list, {}),
+            (
+                "/api/v1/household-supports/",
+                HouseholdSupportFilterSet,
+                selectors.household_support_list,
+                {"year": "2023"},
+            ),
+            (
+                "/api/v1/household-supports/",
+                HouseholdSupportFilterSet,
+                selectors.household_support_list,
+                {"household": str(scene.h1.pk)},
+            ),
+        ):
+            answer = client.get(path, {**params, "page_size": 2})
+            assert answer.status_code == 200, answer.content
+            rows = filterset(params, queryset=queryset(user=user)).qs
+            assert answer.json()["count"] == rows.count(), (path, params)
+            assert [r["id"] for r in answer.json()["results"]] == list(
+                rows.order_by(*(("pk",) if "households/" in path else ("-year", "-pk"))).values_list("pk", flat=True)[
+                    :2
+                ]
+            )
+        assert client.get("/api/v1/households/", {"page": 99}).status_code == 404
