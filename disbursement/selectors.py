@@ -246,11 +246,11 @@ def summary_readable(*, user, unit: AdministrativeUnit) -> bool:
     return can_read_program_data(user) and unit_in_scope(user, unit)
 
 
-def summary_column(rows, *, year: int, as_of: datetime.date) -> str | None:
-    """Which disbursed column of LedgerSummary answers "disbursed up to `as_of`" exactly for these rows: all of it
-    when no disbursement is dated after `as_of` (each row's `last_date` bounds its dates), the half-year column
-    on 30/06; None when only the ledger can say (a day inside the year's disbursements, e.g. a past moment)."""
-    latest = max((row["last_date"] for row in rows if row["last_date"] is not None), default=None)
+def summary_column(latest: datetime.date | None, *, year: int, as_of: datetime.date) -> str | None:
+    """Which disbursed column of LedgerSummary answers "disbursed up to `as_of`" exactly for rows whose latest
+    `last_date` is `latest` (each row's bounds its disbursements' dates): all of it when none is dated after
+    `as_of`, the half-year column on 30/06; None when only the ledger can say (a day inside the year's
+    disbursements, e.g. a past moment)."""
     if latest is None or as_of >= latest:
         return "disbursed"
     if as_of == datetime.date(year, 6, 30):
@@ -258,7 +258,7 @@ def summary_column(rows, *, year: int, as_of: datetime.date) -> str | None:
     return None
 
 
-SUMMARY_FIELDS = (
+SUMMARY_KEY = (
     "unit_id",
     "project_id",
     "subproject_key",
@@ -266,22 +266,25 @@ SUMMARY_FIELDS = (
     "source",
     "origin_year",
     "allocations",
-    "allocated",
-    "disbursed",
-    "disbursed_h1",
-    "active_h1",
-    "active_h2",
     "last_date",
 )
+PROGRESS_MEASURES = ("allocated", "disbursed", "disbursed_h1", "active_h1", "active_h2")
 
 
-def summary_rows(*, unit: AdministrativeUnit, children, year: int, fields=SUMMARY_FIELDS) -> list[dict]:
+def summary_rows(*, unit: AdministrativeUnit, children, year: int, measures=PROGRESS_MEASURES) -> list[tuple]:
     """The summary lines of `unit` (none for the country, which is the sum of its top-level units) and of its
-    children, for `year`: one indexed read."""
+    children, for `year`, as tuples (*SUMMARY_KEY, *measures): one indexed read (a province and its communes:
+    thousands of rows, tuples rather than dicts)."""
     ids = [child.pk for child in children]
     if unit.pk is not None:
         ids.append(unit.pk)
-    return list(LedgerSummary.objects.filter(unit_id__in=ids, year=year, allocations__gt=0).values(*fields).order_by())
+    rows = LedgerSummary.objects.filter(unit_id__in=ids, year=year, allocations__gt=0)
+    return list(rows.values_list(*SUMMARY_KEY, *measures).order_by())
+
+
+def latest_date(rows: list[tuple]) -> datetime.date | None:
+    """The latest `last_date` of summary_rows' rows."""
+    return max((row[7] for row in rows if row[7] is not None), default=None)
 
 
 def progress_for_unit(
@@ -303,7 +306,7 @@ def progress_for_unit(
                 return progress
         else:
             rows = summary_rows(unit=unit, children=children, year=year)
-            column = summary_column(rows, year=year, as_of=as_of)
+            column = summary_column(latest_date(rows), year=year, as_of=as_of)
             if column is not None:
                 return _progress_from_summary(unit, year, as_of, children, rows, column)
     return _progress_from_ledger(user, unit, year, as_of, children)
@@ -333,7 +336,9 @@ def _progress_views_from_summary(unit, year, as_of, children) -> Progress | None
         .annotate(**_SUMS)
         .order_by()
     )
-    column = summary_column([{"last_date": row["last"]} for row in items], year=year, as_of=as_of)
+    column = summary_column(
+        max((row["last"] for row in items if row["last"] is not None), default=None), year=year, as_of=as_of
+    )
     if column is None:
         return None
     per_child = list(
@@ -481,14 +486,14 @@ def _finish_progress(progress: Progress, subunits: dict, names: dict | None = No
     return progress
 
 
-def summary_lines(rows, *, unit: AdministrativeUnit, children, fields: tuple) -> tuple[dict, dict]:
-    """The summary rows of `unit` and its children (summary_rows) as lines: ({(child pk or None for the unit's own
-    capital, project code, sub-project code or "", capital type, source, origin year): [allocations, *fields]},
-    {code: name} of the projects and sub-projects named). A child's line is its own row; the unit's own
-    capital is its row less its children's rows (every allocation below it is below exactly one child), kept when
-    it counts an allocation."""
-    project_ids = {row["project_id"] for row in rows}
-    sub_ids = {row["subproject_key"] for row in rows if row["subproject_key"]}
+def summary_lines(rows, *, unit: AdministrativeUnit, children) -> tuple[dict, dict]:
+    """The summary rows of `unit` and its children (summary_rows' tuples) as lines: ({(child pk or None for the
+    unit's own capital, project code, sub-project code or "", capital type, source, origin year): [allocations,
+    *measures]}, {code: name} of the projects and sub-projects named). A child's line is its own row; the unit's
+    own capital is its row less its children's rows (every allocation below it is below exactly one child), kept
+    when it counts an allocation."""
+    project_ids = {row[1] for row in rows}
+    sub_ids = {row[2] for row in rows if row[2]}
     projects = {
         pk: (code, name)
         for pk, code, name in Project.objects.filter(pk__in=project_ids).values_list("pk", "code", "name")
@@ -499,46 +504,53 @@ def summary_lines(rows, *, unit: AdministrativeUnit, children, fields: tuple) ->
             pk: (code, name)
             for pk, code, name in SubProject.objects.filter(pk__in=sub_ids).values_list("pk", "code", "name")
         }
+    project_code = {pk: code for pk, (code, _name) in projects.items()}
+    sub_code = {pk: code for pk, (code, _name) in subprojects.items()}
+    sub_code[0] = ""
+    unit_pk = unit.pk
     child_pks = {child.pk for child in children}
     lines: dict[tuple, list[int]] = {}
-    for row in rows:
-        key = (
-            projects[row["project_id"]][0],
-            subprojects[row["subproject_key"]][0] if row["subproject_key"] else "",
-            row["capital_type"],
-            row["source"],
-            row["origin_year"],
-        )
-        values = [row["allocations"], *(row[name] for name in fields)]
-        if row["unit_id"] == unit.pk:
-            cell = lines.setdefault((None, *key), [0] * len(values))
-            for i, value in enumerate(values):
-                cell[i] += value
-        elif row["unit_id"] in child_pks:
-            lines[(row["unit_id"], *key)] = values
-            if unit.pk is not None:
-                cell = lines.setdefault((None, *key), [0] * len(values))
-                for i, value in enumerate(values):
+    own: dict[tuple, list[int]] = {}
+    for unit_id, project_id, sub_key, capital_type, source, origin_year, allocations, _last, *measures in rows:
+        key = (project_code[project_id], sub_code[sub_key], capital_type, source, origin_year)
+        if unit_id == unit_pk:
+            cell = own.get(key)
+            if cell is None:
+                own[key] = [allocations, *measures]
+            else:
+                cell[0] += allocations
+                for i, value in enumerate(measures, start=1):
+                    cell[i] += value
+        elif unit_id in child_pks:
+            lines[(unit_id, *key)] = [allocations, *measures]
+            if unit_pk is not None:
+                cell = own.get(key)
+                if cell is None:
+                    cell = own[key] = [0] * (len(measures) + 1)
+                cell[0] -= allocations
+                for i, value in enumerate(measures, start=1):
                     cell[i] -= value
-    lines = {line: values for line, values in lines.items() if line[0] is not None or values[0]}
+    for key, values in own.items():
+        if values[0]:
+            lines[(None, *key)] = values
     return lines, dict([*projects.values(), *subprojects.values()])
 
 
 def _progress_from_summary(unit, year, as_of, children, rows, column: str) -> Progress:
     """The progress from the summary lines of `unit` and its children (summary_lines)."""
     progress = _new_progress(unit, year, as_of)
-    lines, names = summary_lines(
-        rows, unit=unit, children=children, fields=("allocated", column, "active_h1", "active_h2")
-    )
+    lines, names = summary_lines(rows, unit=unit, children=children)
+    paid = 1 + PROGRESS_MEASURES.index(column)
     activity: dict = {}
-    for line, (allocations, _allocated, _disbursed, active_h1, active_h2) in lines.items():
+    by_line = {}
+    for line, values in lines.items():
         counts = activity.get(line[0])
         if counts is None:
             counts = activity[line[0]] = [0, 0, 0]
-        counts[0] += allocations
-        counts[1] += active_h1
-        counts[2] += active_h2
-    by_line = {line: [values[1], values[2]] for line, values in lines.items()}
+        counts[0] += values[0]
+        counts[1] += values[4]
+        counts[2] += values[5]
+        by_line[line] = [values[1], values[paid]]
     subunits = _progress_from_lines(progress, by_line, {child.pk: child for child in children})
     progress.activity = activity
     return _finish_progress(progress, subunits, names)
@@ -551,16 +563,18 @@ def plan_figures(*, user, unit: AdministrativeUnit, year: int, as_of: datetime.d
     if not summary_readable(user=user, unit=unit):
         return None
     children = list(children_of(user=user, unit=unit))
-    fields = (*SUMMARY_FIELDS, "planned", "planned_h1", "planned_disbursed", "planned_disbursed_h1")
-    rows = summary_rows(unit=unit, children=children, year=year, fields=fields)
+    measures = ("planned", "planned_disbursed", "planned_h1", "planned_disbursed_h1")
+    rows = summary_rows(unit=unit, children=children, year=year, measures=measures)
     if as_of == datetime.date(year, 6, 30):
-        columns = ("planned_h1", "planned_disbursed_h1")
-    elif as_of >= datetime.date(year, 12, 31) and summary_column(rows, year=year, as_of=as_of) == "disbursed":
-        columns = ("planned", "planned_disbursed")
+        first = 3  # planned_h1, planned_disbursed_h1
+    elif as_of >= datetime.date(year, 12, 31) and summary_column(latest_date(rows), year=year, as_of=as_of):
+        first = 1  # planned, planned_disbursed: no disbursement dated after the year's end
     else:
         return None
-    lines, _named = summary_lines(rows, unit=unit, children=children, fields=columns)
-    return {line: (planned, spent) for line, (_n, planned, spent) in lines.items() if planned or spent}
+    lines, _named = summary_lines(rows, unit=unit, children=children)
+    return {
+        line: (values[first], values[first + 1]) for line, values in lines.items() if values[first] or values[first + 1]
+    }
 
 
 def _progress_from_ledger(user, unit, year, as_of, children) -> Progress:

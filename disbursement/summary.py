@@ -431,7 +431,8 @@ def district_progress_summary_sql(unit_id: int, year: int) -> dict[tuple, list[i
             f"r.capital_type, r.source, r.origin_year, r.allocations, r.allocated, r.disbursed "
             f"FROM {t['line']} r JOIN {t['unit']} u ON u.id = r.unit_id "
             f"JOIN {project} p ON p.id = r.project_id LEFT JOIN {subproject} s ON s.id = r.subproject_key "
-            f"WHERE r.year = %s AND r.allocations > 0 AND (r.unit_id = %s OR u.parent_id = %s)",
+            f"WHERE r.year = %s AND r.allocations > 0 "
+            f"AND r.unit_id IN (SELECT id FROM {t['unit']} WHERE id = %s OR parent_id = %s)",
             [unit_id, year, unit_id, unit_id],
         )
         rows = cursor.fetchall()
