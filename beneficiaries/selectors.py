@@ -70,8 +70,11 @@ def _commune_of(unit_id: int, level: str, parent_id: int | None) -> int:
     return parent_id if level == Level.VILLAGE else unit_id
 
 
-def counts_by_commune(queryset, unit_lookup: str = "unit") -> list[tuple[AdministrativeUnit, int]]:
-    """Rows per commune (a village's rows count for its commune), largest first (then by the commune's path)."""
+def counts_by_commune(
+    queryset, unit_lookup: str = "unit", limit: int | None = None
+) -> list[tuple[AdministrativeUnit, int]]:
+    """Rows per commune (a village's rows count for its commune), largest first (then by the commune's path);
+    the first `limit` of them."""
     counter: Counter = Counter()
     for unit_id, level, parent_id, n in (
         queryset.values_list(unit_lookup, f"{unit_lookup}__level", f"{unit_lookup}__parent")
@@ -79,15 +82,17 @@ def counts_by_commune(queryset, unit_lookup: str = "unit") -> list[tuple[Adminis
         .order_by()
     ):
         counter[_commune_of(unit_id, level, parent_id)] += n
-    return _communes_ranked(counter)
+    return _communes_ranked(counter, limit)
 
 
-def _communes_ranked(counter: Counter) -> list[tuple[AdministrativeUnit, int]]:
-    units = AdministrativeUnit.objects.in_bulk([pk for pk, n in counter.items() if n])
-    ranked = sorted(
-        ((units[pk], n) for pk, n in counter.items() if n and pk in units), key=lambda r: (-r[1], r[0].path)
-    )
-    return ranked
+def _communes_ranked(counter: Counter, limit: int | None = None) -> list[tuple[AdministrativeUnit, int]]:
+    items = [(pk, n) for pk, n in counter.items() if n]
+    if limit is not None and len(items) > limit:  # only the communes that can be among the first (ties included)
+        cutoff = sorted((n for _pk, n in items), reverse=True)[limit - 1]
+        items = [(pk, n) for pk, n in items if n >= cutoff]
+    units = AdministrativeUnit.objects.select_related("parent").in_bulk([pk for pk, _n in items])
+    ranked = sorted(((units[pk], n) for pk, n in items if pk in units), key=lambda r: (-r[1], r[0].path))
+    return ranked[:limit] if limit is not None else ranked
 
 
 def counts_by(queryset, field_name: str, choices=None, count=None) -> list[tuple[str, str, int]]:
@@ -172,7 +177,7 @@ def household_figures(*, user, filters: dict) -> dict | None:
         "members": members,
         "by_status": by_status,
         "by_ethnic_group": counts_by_ethnic_group(rows, count=Sum("households"))[:12],
-        "by_commune": _communes_ranked(communes)[:12],
+        "by_commune": _communes_ranked(communes, 12),
     }
 
 

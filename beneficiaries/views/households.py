@@ -61,7 +61,7 @@ class HouseholdListView(FilteredListMixin, ScopedViewMixin, ListView):
         else:
             rows = self.filterset.qs
             context["by_ethnic_group"] = selectors.counts_by_ethnic_group(rows)[:12]
-            context["by_commune"] = selectors.counts_by_commune(rows)[:12]
+            context["by_commune"] = selectors.counts_by_commune(rows, limit=12)
             context["by_status"] = selectors.counts_by(rows, "poverty_status", PovertyStatus.choices)
             context["members"] = rows.aggregate(n=Sum("members"))["n"] or 0
         context["search_form"] = HouseholdSearchForm()

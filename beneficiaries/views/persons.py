@@ -58,7 +58,7 @@ class PersonListView(FilteredListMixin, ScopedViewMixin, ListView):
         context = super().get_context_data(**kwargs)
         rows = self.filterset.qs
         context["by_ethnic_group"] = selectors.counts_by_ethnic_group(rows)[:12]
-        context["by_commune"] = selectors.counts_by_commune(rows)[:12]
+        context["by_commune"] = selectors.counts_by_commune(rows, limit=12)
         context["by_status"] = selectors.counts_by(rows, "status", PersonStatus.choices)
         return context
 

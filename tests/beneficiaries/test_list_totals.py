@@ -56,7 +56,7 @@ def household_counted(user, data):
         "members": sum(rows.values_list("members", flat=True)),
         "by_status": selectors.counts_by(rows, "poverty_status", PovertyStatus.choices),
         "by_ethnic_group": selectors.counts_by_ethnic_group(rows)[:12],
-        "by_commune": selectors.counts_by_commune(rows)[:12],
+        "by_commune": selectors.counts_by_commune(rows, limit=12),
     }
 
 
@@ -202,3 +202,17 @@ def test_the_api_counts_from_the_totals(scene, api_as, province_user, other_dist
                 ]
             )
         assert client.get("/api/v1/households/", {"page": 99}).status_code == 404
+
+
+def test_the_first_communes_are_ranked_as_the_whole_list(reference_data):
+    """Only the communes that can be among the first are read; ties at the cut are ranked by path as in the
+    whole ranking."""
+    from collections import Counter
+
+    from geography.models import AdministrativeUnit, Level
+
+    communes = list(AdministrativeUnit.objects.filter(level=Level.COMMUNE).order_by("-code")[:20])
+    counter = Counter({u.pk: (i % 5) + (3 if i < 4 else 0) for i, u in enumerate(communes)})
+    whole = selectors._communes_ranked(counter)
+    for limit in (1, 3, 5, 12, 19, 20, 25):
+        assert selectors._communes_ranked(counter, limit) == whole[:limit]
