@@ -40,6 +40,7 @@ from .choices import (
     SupportKind,
 )
 from .citizen_id import citizen_id_errors
+from .excel.exports import HOUSEHOLD_ORDERING
 from .filters import (
     HouseholdFilterSet,
     HouseholdSupportFilterSet,
@@ -247,7 +248,9 @@ class PrestigiousPersonViewSet(LoggedRetrieveMixin, ScopedModelViewSet):
     filterset_class = PersonFilterSet
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("unit", "ethnic_group").order_by("pk")
+        # The list's order (place, name): read from the unit and household indexes a page at a time. By record
+        # number, a province whose records are numbered together made the database walk every other province's.
+        return queryset.select_related("unit", "ethnic_group").order_by(*HOUSEHOLD_ORDERING)
 
     def perform_create(self, serializer):
         serializer.instance = services.person_create(actor=self.request.user, **serializer.validated_data)
@@ -430,7 +433,9 @@ class HouseholdViewSet(LoggedRetrieveMixin, ScopedModelViewSet):
         return selectors.household_count(user=self.request.user, filters=filters)
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("unit", "ethnic_group").order_by("pk")
+        # The list's order (place, name): read from the unit and household indexes a page at a time. By record
+        # number, a province whose records are numbered together made the database walk every other province's.
+        return queryset.select_related("unit", "ethnic_group").order_by(*HOUSEHOLD_ORDERING)
 
     def perform_create(self, serializer):
         serializer.instance = services.household_create(actor=self.request.user, **serializer.validated_data)
@@ -548,7 +553,9 @@ class HouseholdSupportViewSet(ScopedModelViewSet):
         return selectors.household_support_count(user=self.request.user, filters=filters)
 
     def scope_queryset(self, queryset):
-        return queryset.select_related("project", "subproject").order_by("-year", "-pk")
+        # Newest first, as the page lists them, from the index (year, date, id): dates interleave the places where
+        # record numbers do not.
+        return queryset.select_related("project", "subproject").order_by("-year", "-date", "-pk")
 
     def perform_create(self, serializer):
         serializer.instance = services.household_support_create(actor=self.request.user, **serializer.validated_data)

@@ -60,10 +60,6 @@ class Migration(migrations.Migration):
             model_name='householdsupport',
             index=models.Index(fields=['year', 'date', 'id'], name='household_support_list_order'),
         ),
-        migrations.AddIndex(
-            model_name='householdsupport',
-            index=models.Index(fields=['year', 'id'], name='household_support_api_order'),
-        ),
         migrations.AddField(
             model_name='householdsupporttotal',
             name='commune',

@@ -113,10 +113,9 @@ class HouseholdSupport(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="household_support_amount_positive")]
         indexes = [
             models.Index(fields=["household", "kind", "year"]),
-            # The lists' orders (pages: newest year, date, record; API: year, record), read backwards from the
-            # index and stopped at a page instead of sorting every support of a province.
+            # The lists' order (newest year, date, record; the page and the API), read backwards from the index
+            # and stopped at a page instead of sorting every support of a province.
             models.Index(fields=["year", "date", "id"], name="household_support_list_order"),
-            models.Index(fields=["year", "id"], name="household_support_api_order"),
         ]
 
     def __str__(self):

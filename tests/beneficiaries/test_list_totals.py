@@ -8,6 +8,7 @@ from django.urls import reverse
 from beneficiaries import selectors, services
 from beneficiaries import totals as running_totals
 from beneficiaries.choices import FundingProgram, HouseholdSupportKind, PovertyStatus
+from beneficiaries.excel.exports import HOUSEHOLD_ORDERING
 from beneficiaries.filters import HouseholdFilterSet, HouseholdSupportFilterSet
 from beneficiaries.models import HouseholdSupport, HouseholdSupportTotal, HouseholdTotal
 from tests.beneficiaries.test_found_cases import PERSONAS, Scene
@@ -197,9 +198,9 @@ def test_the_api_counts_from_the_totals(scene, api_as, province_user, other_dist
             rows = filterset(params, queryset=queryset(user=user)).qs
             assert answer.json()["count"] == rows.count(), (path, params)
             assert [r["id"] for r in answer.json()["results"]] == list(
-                rows.order_by(*(("pk",) if "households/" in path else ("-year", "-pk"))).values_list("pk", flat=True)[
-                    :2
-                ]
+                rows.order_by(
+                    *(HOUSEHOLD_ORDERING if "households/" in path else ("-year", "-date", "-pk"))
+                ).values_list("pk", flat=True)[:2]
             )
         assert client.get("/api/v1/households/", {"page": 99}).status_code == 404
 
