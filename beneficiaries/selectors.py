@@ -95,21 +95,20 @@ def _communes_ranked(counter: Counter, limit: int | None = None) -> list[tuple[A
     return ranked[:limit] if limit is not None else ranked
 
 
-def counts_by(queryset, field_name: str, choices=None, count=None) -> list[tuple[str, str, int]]:
-    """(value, label, count) of a field, largest first; labels from `choices` or the related row's name. `count`:
-    what to count (default the rows; `Sum("households")` over a table of totals, whose empty keys are left out)."""
-    rows = queryset.values_list(field_name).annotate(n=count or Count("pk"))
-    if count is not None:
-        rows = rows.filter(n__gt=0)
+def counts_by(queryset, field_name: str, choices=None) -> list[tuple[str, str, int]]:
+    """(value, label, count) of a field, largest first; labels from `choices` or the related row's name."""
+    rows = queryset.values_list(field_name).annotate(n=Count("pk")).order_by("-n", field_name)
     labels = dict(choices) if choices is not None else {}
-    return [(value, str(labels.get(value, value)), n) for value, n in rows.order_by("-n", field_name)]
+    return [(value, str(labels.get(value, value)), n) for value, n in rows]
 
 
-def counts_by_ethnic_group(queryset, count=None) -> list[tuple[str, str, int]]:
-    rows = queryset.values_list("ethnic_group__code", "ethnic_group__name").annotate(n=count or Count("pk"))
-    if count is not None:
-        rows = rows.filter(n__gt=0)
-    return [(code, name, n) for code, name, n in rows.order_by("-n", "ethnic_group__code")]
+def counts_by_ethnic_group(queryset) -> list[tuple[str, str, int]]:
+    rows = (
+        queryset.values_list("ethnic_group__code", "ethnic_group__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "ethnic_group__code")
+    )
+    return [(code, name, n) for code, name, n in rows]
 
 
 def amount_total(queryset) -> int:
@@ -159,26 +158,35 @@ def household_figures(*, user, filters: dict) -> dict | None:
     rows = _household_totals(user, filters)
     if rows is None:
         return None
-    by_status = []
-    count = members = 0
-    labels = dict(PovertyStatus.choices)
-    for status, n, m in (
-        rows.values_list("poverty_status")
+    # One read of the cells (ethnic group × status, a few hundred at most), summed here both ways.
+    statuses: Counter = Counter()
+    groups: Counter = Counter()
+    names = {}
+    members = 0
+    for code, name, status, n, m in (
+        rows.values_list("ethnic_group__code", "ethnic_group__name", "poverty_status")
         .annotate(n=Sum("households"), m=Sum("members"))
-        .filter(n__gt=0)
-        .order_by("-n", "poverty_status")
+        .order_by()
     ):
-        by_status.append((status, str(labels.get(status, status)), n))
-        count += n
-        members += m
+        if n:
+            statuses[status] += n
+            groups[code] += n
+            names[code] = name
+            members += m
+    labels = dict(PovertyStatus.choices)
     communes = Counter(dict(rows.values_list("commune").annotate(n=Sum("households")).filter(n__gt=0).order_by()))
     return {
-        "count": count,
+        "count": sum(statuses.values()),
         "members": members,
-        "by_status": by_status,
-        "by_ethnic_group": counts_by_ethnic_group(rows, count=Sum("households"))[:12],
+        "by_status": [(v, str(labels.get(v, v)), n) for v, n in _largest_first(statuses)],
+        "by_ethnic_group": [(code, names[code], n) for code, n in _largest_first(groups)][:12],
         "by_commune": _communes_ranked(communes, 12),
     }
+
+
+def _largest_first(counter: Counter) -> list[tuple]:
+    """(value, count), largest first, then by value: the order of counts_by's ORDER BY -n, value."""
+    return sorted(((value, n) for value, n in counter.items() if n), key=lambda r: (-r[1], r[0]))
 
 
 SUPPORT_KEY_FILTERS = ("project", "subproject", "year", "kind", "funding_program")
@@ -214,20 +222,26 @@ def household_support_figures(*, user, filters: dict) -> dict | None:
     if rows is None:
         return None
     narrowed = any(filters.get(name) not in (None, "") for name in SUPPORT_KEY_FILTERS)
-    by_year = []
-    count = amount = 0
-    for year, n, total in (
-        rows.values_list("year").annotate(n=Sum("supports"), total=Sum("amount")).filter(n__gt=0).order_by("-year")
+    # One read of the cells (year × kind × program, a hundred or so), summed here three ways.
+    years: Counter = Counter()
+    kinds: Counter = Counter()
+    programs: Counter = Counter()
+    amount = 0
+    for year, kind, program, n, total in (
+        rows.values_list("year", "kind", "funding_program").annotate(n=Sum("supports"), total=Sum("amount")).order_by()
     ):
-        by_year.append((year, str(year), n))
-        count += n
-        amount += total
+        if n:
+            years[year] += n
+            kinds[kind] += n
+            programs[program] += n
+            amount += total
+    kind_labels, program_labels = dict(HouseholdSupportKind.choices), dict(FundingProgram.choices)
     figures = {
-        "count": count,
+        "count": sum(years.values()),
         "total": amount,
-        "by_kind": counts_by(rows, "kind", HouseholdSupportKind.choices, count=Sum("supports")),
-        "by_program": counts_by(rows, "funding_program", FundingProgram.choices, count=Sum("supports")),
-        "by_year": by_year,
+        "by_kind": [(v, str(kind_labels.get(v, v)), n) for v, n in _largest_first(kinds)],
+        "by_program": [(v, str(program_labels.get(v, v)), n) for v, n in _largest_first(programs)],
+        "by_year": [(year, str(year), n) for year, n in sorted(years.items(), reverse=True) if n],
         "households": None,
     }
     if not narrowed:
