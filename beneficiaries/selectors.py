@@ -26,6 +26,7 @@ from .models import (
     HouseholdSupportNorm,
     HouseholdSupportTotal,
     HouseholdTotal,
+    HouseholdYearTotal,
     PrestigiousPerson,
     ProgramActivity,
     SupportActivity,
@@ -217,7 +218,7 @@ def household_support_count(*, user, filters: dict) -> int | None:
 def household_support_figures(*, user, filters: dict) -> dict | None:
     """The support list's figures (count, amount, by kind, program and year, households supported) from the
     running totals, for the filters they hold; None for the others (one household, a village). Households
-    supported come from the household totals when only the place is chosen, else from the rows."""
+    supported come from the totals when only the place (and a year) is chosen; else None: the rows count them."""
     rows = _support_totals(user, filters)
     if rows is None:
         return None
@@ -247,6 +248,11 @@ def household_support_figures(*, user, filters: dict) -> dict | None:
     if not narrowed:
         households = _totals_in_unit(HouseholdTotal.objects.for_user(user), filters.get("unit"))
         figures["households"] = households.aggregate(n=Sum("supported"))["n"] or 0
+    elif filters.get("year") is not None and not any(
+        filters.get(name) for name in SUPPORT_KEY_FILTERS if name != "year"
+    ):
+        households = _totals_in_unit(HouseholdYearTotal.objects.for_user(user), filters.get("unit"))
+        figures["households"] = households.filter(year=filters["year"]).aggregate(n=Sum("households"))["n"] or 0
     return figures
 
 

@@ -20,12 +20,14 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, When
 
 from geography.models import Level
 
-from .models import Household, HouseholdSupport, HouseholdSupportTotal, HouseholdTotal
+from .models import Household, HouseholdSupport, HouseholdSupportTotal, HouseholdTotal, HouseholdYearTotal
 
 HOUSEHOLD_KEY = ("commune_id", "ethnic_group_id", "poverty_status")
 HOUSEHOLD_VALUES = ("households", "members", "supported")
 SUPPORT_KEY = ("commune_id", "kind", "funding_program", "year", "project_key", "subproject_key")
 SUPPORT_VALUES = ("supports", "amount")
+YEAR_KEY = ("commune_id", "year")
+YEAR_VALUES = ("households",)
 
 
 def commune_of(unit) -> int:
@@ -51,12 +53,15 @@ class _Pending:
     def __init__(self):
         self.households: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
         self.supports: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+        self.years: dict[tuple, list[int]] = defaultdict(lambda: [0])
 
     def flush(self) -> None:
         households, self.households = self.households, defaultdict(lambda: [0, 0, 0])
         supports, self.supports = self.supports, defaultdict(lambda: [0, 0])
+        years, self.years = self.years, defaultdict(lambda: [0])
         _upsert(HouseholdTotal, HOUSEHOLD_KEY, HOUSEHOLD_VALUES, households)
         _upsert(HouseholdSupportTotal, SUPPORT_KEY, SUPPORT_VALUES, supports)
+        _upsert(HouseholdYearTotal, YEAR_KEY, YEAR_VALUES, years)
 
 
 _pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("totals_pending", default=None)
@@ -78,20 +83,18 @@ def deferred():
         _pending.reset(token)
 
 
-def _apply(households: dict | None = None, supports: dict | None = None) -> None:
+def _apply(households: dict | None = None, supports: dict | None = None, years: dict | None = None) -> None:
     pending = _pending.get()
     if pending is None:
         _upsert(HouseholdTotal, HOUSEHOLD_KEY, HOUSEHOLD_VALUES, households or {})
         _upsert(HouseholdSupportTotal, SUPPORT_KEY, SUPPORT_VALUES, supports or {})
+        _upsert(HouseholdYearTotal, YEAR_KEY, YEAR_VALUES, years or {})
         return
-    for key, values in (households or {}).items():
-        row = pending.households[key]
-        for i, value in enumerate(values):
-            row[i] += value
-    for key, values in (supports or {}).items():
-        row = pending.supports[key]
-        for i, value in enumerate(values):
-            row[i] += value
+    for deltas, into in ((households, pending.households), (supports, pending.supports), (years, pending.years)):
+        for key, values in (deltas or {}).items():
+            row = into[key]
+            for i, value in enumerate(values):
+                row[i] += value
 
 
 def _upsert(model, key_fields: tuple, value_fields: tuple, deltas: dict) -> None:
@@ -142,7 +145,9 @@ def household_changed(household: Household, *, before_key: tuple, before_members
         row[1] += sign * members
         row[2] += sign * supported
     supports = defaultdict(lambda: [0, 0])
-    if key[0] != before_key[0]:  # another commune: its supports move with it
+    years = defaultdict(lambda: [0])
+    if key[0] != before_key[0]:  # another commune: its supports (and the years it was supported) move with it
+        seen_years = set()
         for row in (
             HouseholdSupport.objects.filter(household=household)
             .values("kind", "funding_program", "year", "project_id", "subproject_id")
@@ -154,15 +159,27 @@ def household_changed(household: Household, *, before_key: tuple, before_members
                 total = supports[(commune, *rest)]
                 total[0] += sign * row["n"]
                 total[1] += sign * row["amount"]
-    _apply(households=dict(households), supports=dict(supports))
+            seen_years.add(row["year"])
+        for year in seen_years:
+            years[(before_key[0], year)][0] -= 1
+            years[(key[0], year)][0] += 1
+    _apply(households=dict(households), supports=dict(supports), years=dict(years))
+
+
+def _held(household: Household, *years: int) -> dict:
+    """How many supports the household has now: in all, and in each of `years` (one query)."""
+    counts = {"all": Count("pk")}
+    counts.update({f"y{year}": Count("pk", filter=Q(year=year)) for year in set(years)})
+    return HouseholdSupport.objects.filter(household=household).aggregate(**counts)
 
 
 def support_added(household: Household, support: HouseholdSupport) -> None:
-    """`support` was created (the caller holds the household's row lock, so the first support is known)."""
-    households = {}
-    if HouseholdSupport.objects.filter(household=household).count() == 1:
-        households[household_key(household)] = [0, 0, 1]
-    _apply(households=households, supports={support_key(support, commune_of(household.unit)): [1, support.amount]})
+    """`support` was created (the caller holds the household's row lock, so a first support is known)."""
+    commune = commune_of(household.unit)
+    held = _held(household, support.year)
+    households = {household_key(household): [0, 0, 1]} if held["all"] == 1 else {}
+    years = {(commune, support.year): [1]} if held[f"y{support.year}"] == 1 else {}
+    _apply(households=households, supports={support_key(support, commune): [1, support.amount]}, years=years)
 
 
 def support_changed(household: Household, before: tuple, before_amount: int, support: HouseholdSupport) -> None:
@@ -172,14 +189,23 @@ def support_changed(household: Household, before: tuple, before_amount: int, sup
     supports[before][1] -= before_amount
     supports[support_key(support, commune)][0] += 1
     supports[support_key(support, commune)][1] += support.amount
-    _apply(supports=dict(supports))
+    years = {}
+    old_year = before[3]
+    if old_year != support.year:
+        held = _held(household, old_year, support.year)
+        if held[f"y{old_year}"] == 0:
+            years[(commune, old_year)] = [-1]
+        if held[f"y{support.year}"] == 1:
+            years[(commune, support.year)] = [1]
+    _apply(supports=dict(supports), years=years)
 
 
 def support_deleted(household: Household, support: HouseholdSupport) -> None:
-    households = {}
-    if not HouseholdSupport.objects.filter(household=household).exists():
-        households[household_key(household)] = [0, 0, -1]
-    _apply(households=households, supports={support_key(support, commune_of(household.unit)): [-1, -support.amount]})
+    commune = commune_of(household.unit)
+    held = _held(household, support.year)
+    households = {household_key(household): [0, 0, -1]} if held["all"] == 0 else {}
+    years = {(commune, support.year): [-1]} if held[f"y{support.year}"] == 0 else {}
+    _apply(households=households, supports={support_key(support, commune): [-1, -support.amount]}, years=years)
 
 
 # --- Rebuilding from the rows ------------------------------------------------------------------------
@@ -236,4 +262,19 @@ def rebuild_all() -> dict:
         ),
         batch_size=2000,
     )
-    return {"households": HouseholdTotal.objects.count(), "supports": HouseholdSupportTotal.objects.count()}
+    HouseholdYearTotal.objects.all().delete()
+    years = (
+        HouseholdSupport.objects.annotate(commune=_commune("household__unit__"))
+        .values("commune", "year")
+        .annotate(n=Count("household_id", distinct=True))
+        .order_by()
+    )
+    HouseholdYearTotal.objects.bulk_create(
+        (HouseholdYearTotal(commune_id=r["commune"], year=r["year"], households=r["n"]) for r in years.iterator()),
+        batch_size=2000,
+    )
+    return {
+        "households": HouseholdTotal.objects.count(),
+        "supports": HouseholdSupportTotal.objects.count(),
+        "years": HouseholdYearTotal.objects.count(),
+    }

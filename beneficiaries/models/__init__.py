@@ -14,7 +14,7 @@ from .reference import (
     SupportRegime,
     TetHoliday,
 )
-from .totals import HouseholdSupportTotal, HouseholdTotal
+from .totals import HouseholdSupportTotal, HouseholdTotal, HouseholdYearTotal
 
 __all__ = [
     "AccessAction",
@@ -29,6 +29,7 @@ __all__ = [
     "HouseholdSupportNorm",
     "HouseholdSupportTotal",
     "HouseholdTotal",
+    "HouseholdYearTotal",
     "ImportBatch",
     "ImportKind",
     "PersonalDataAccess",

@@ -65,3 +65,25 @@ class HouseholdSupportTotal(models.Model):
 
     def __str__(self):
         return f"{self.commune_id}/{self.kind}/{self.funding_program}/{self.year}: {self.supports}"
+
+
+class HouseholdYearTotal(models.Model):
+    """How many households of a commune received at least one support of a year (the support list's "households"
+    when a year is chosen)."""
+
+    commune = models.ForeignKey(
+        "geography.AdministrativeUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField()
+    households = models.IntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_lookup = "commune"
+
+    class Meta:
+        verbose_name = _("tổng hợp hộ được hỗ trợ theo năm")
+        verbose_name_plural = _("tổng hợp hộ được hỗ trợ theo năm")
+        constraints = [models.UniqueConstraint(fields=["commune", "year"], name="household_year_total_key")]
+
+    def __str__(self):
+        return f"{self.commune_id}/{self.year}: {self.households}"

@@ -38,6 +38,7 @@ PROGRAM_MODELS = [
     "beneficiaries.FoundCase",
     "beneficiaries.HouseholdTotal",
     "beneficiaries.HouseholdSupportTotal",
+    "beneficiaries.HouseholdYearTotal",
     "beneficiaries.ProgramActivity",
     "beneficiaries.ActivityEthnicCount",
     "beneficiaries.ImportBatch",

@@ -10,7 +10,7 @@ from beneficiaries import totals as running_totals
 from beneficiaries.choices import FundingProgram, HouseholdSupportKind, PovertyStatus
 from beneficiaries.excel.exports import HOUSEHOLD_ORDERING
 from beneficiaries.filters import HouseholdFilterSet, HouseholdSupportFilterSet
-from beneficiaries.models import HouseholdSupport, HouseholdSupportTotal, HouseholdTotal
+from beneficiaries.models import HouseholdSupport, HouseholdSupportTotal, HouseholdTotal, HouseholdYearTotal
 from tests.beneficiaries.test_found_cases import PERSONAS, Scene
 
 HOUSEHOLD_FILTERS = [
@@ -26,6 +26,8 @@ HOUSEHOLD_FILTERS = [
 ]
 SUPPORT_FILTERS = [
     {},
+    {"year": "2023"},
+    {"year": "2024", "unit": "01888"},
     {"unit": "01888"},
     {"unit": "064"},
     {"year": "2024"},
@@ -87,6 +89,7 @@ def totals_rows():
                 "commune_id", "kind", "funding_program", "year", "project_key", "subproject_key", "supports", "amount"
             )
         ),
+        sorted(HouseholdYearTotal.objects.filter(households__gt=0).values_list("commune_id", "year", "households")),
     )
 
 
@@ -117,6 +120,13 @@ def test_a_village_or_a_name_is_counted_from_the_rows(scene, province_user):
         assert selectors.household_figures(user=province_user, filters=filters) is None
     filters, _expected = support_counted(province_user, {"household": str(scene.h1.pk)})
     assert selectors.household_support_figures(user=province_user, filters=filters) is None
+    # Households supported in a year come from the year totals; with a kind or a program, from the rows.
+    filters, expected = support_counted(province_user, {"year": "2024", "unit": "061"})
+    assert (
+        selectors.household_support_figures(user=province_user, filters=filters)["households"] == expected["households"]
+    )
+    filters, _expected = support_counted(province_user, {"year": "2024", "kind": "water"})
+    assert selectors.household_support_figures(user=province_user, filters=filters)["households"] is None
 
 
 def test_each_kind_of_write_keeps_the_totals_exact(scene, personas, province_user):
