@@ -146,8 +146,9 @@ def pace(
 
 
 def paces(allocations, *, today: datetime.date) -> dict[int, Pace]:
-    """The pace of each allocation of a page (annotated with `disbursed`), with two queries at most."""
-    from .services import disbursement_window
+    """The pace of each allocation of a page (annotated with `disbursed`), with two queries at most (the plans, the
+    year settings of its carried-over allocations)."""
+    from .services import disbursement_window, year_settings
 
     allocations = list(allocations)
     planned: dict[int, dict[int, int]] = defaultdict(dict)
@@ -155,9 +156,10 @@ def paces(allocations, *, today: datetime.date) -> dict[int, Pace]:
         "allocation_id", "month", "amount"
     ):
         planned[allocation_id][month] = amount
+    settings = year_settings(allocations)
     result = {}
     for allocation in allocations:
-        _start, end = disbursement_window(allocation)
+        _start, end = disbursement_window(allocation, settings=settings)
         if today.year < allocation.year:
             month = 0
         elif today.year == allocation.year:

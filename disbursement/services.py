@@ -528,12 +528,33 @@ def allocation_delete(*, actor, allocation: Allocation) -> None:
 # --- Disbursements ---------------------------------------------------------------------------
 
 
-def disbursement_window(allocation: Allocation) -> tuple[datetime.date, datetime.date]:
-    """The dates a disbursement of `allocation` may carry."""
+def disbursement_window(allocation: Allocation, *, settings: dict | None = None) -> tuple[datetime.date, datetime.date]:
+    """The dates a disbursement of `allocation` may carry. `settings`: the year settings already read
+    (`year_settings`), so that a page of allocations does not read them one allocation at a time."""
     start = datetime.date(allocation.year, 1, 1)
     if allocation.is_carried_over:
-        return start, year_setting(_province_pk(allocation.unit), allocation.year).carryover_deadline
+        key = (_province_pk(allocation.unit), allocation.year)
+        setting = settings.get(key) if settings is not None else None
+        return start, (setting or year_setting(*key)).carryover_deadline
     return start, datetime.date(allocation.year, 12, 31)
+
+
+def year_settings(allocations) -> dict[tuple[int, int], YearSetting]:
+    """{(province pk, year): its settings, the defaults where none is saved} for the carried-over allocations
+    among `allocations`, in one query (disbursement_window's `settings`)."""
+    keys = {(_province_pk(a.unit), a.year) for a in allocations if a.is_carried_over}
+    if not keys:
+        return {}
+    saved = {
+        (setting.province_id, setting.year): setting
+        for setting in YearSetting.objects.filter(
+            province_id__in={p for p, _y in keys}, year__in={y for _p, y in keys}
+        ).order_by()
+    }
+    return {
+        key: saved.get(key) or YearSetting(province_id=key[0], year=key[1], **YearSetting.defaults(key[1]))
+        for key in keys
+    }
 
 
 def _validate_disbursement(*, allocation: Allocation, date, amount, voucher_no, exclude_pk=None) -> None:

@@ -166,6 +166,36 @@ def test_the_list_paginates_and_keeps_the_filters_and_totals(make_allocation, cl
     assert 'href="?unit=061&amp;page=1"' in page(second)
 
 
+def test_the_list_reads_the_year_settings_once_however_many_carried_over_rows(
+    make_allocation, client_as, province_user
+):
+    """make bench found the allocation list reading a province's year settings once per carried-over row (each
+    row's pace needs its carry-over deadline): the count grew with the rows of the page."""
+    client = client_as(province_user)
+    url = reverse("disbursement:allocation_list")
+
+    def queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.get(url, {"year": "2025"})  # the unit chains of the page are cached per process
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"year": "2025"})
+        assert response.status_code == 200
+        return len(captured)
+
+    def carried(number, code="061"):
+        return make_allocation(
+            year=2025, origin_year=2024, unit=unit(code), amount=1_000 + number, decision_no=f"{number}/QĐ-UBND"
+        )
+
+    carried(0)
+    one = queries()
+    for number in range(1, 8):
+        carried(number, "061" if number % 2 else "064")
+    assert queries() == one
+
+
 def test_the_disbursement_list_filters_and_totals(client_as, province_user, ledger):
     client = client_as(province_user)
     response = client.get(reverse("disbursement:disbursement_list"), {"unit": "061"})
