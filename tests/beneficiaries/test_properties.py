@@ -13,7 +13,8 @@ step:
 - overlaps: `support_overlap_cases` (for the province and for a district) and `overlap_ids` (the API's
   `overlaps`) equal the cases computed from the model: once-only kinds across years with the record that stands
   (the highest rate) and the excess, other kinds within a year from more than one source;
-- the scoped lists (`household_list`, `household_support_list`) hold exactly the model's rows of the user's area.
+- the scoped lists (`household_list`, `household_support_list`) hold exactly the model's rows of the user's area,
+  and their figures from the running totals (beneficiaries/totals.py) equal the figures counted from the rows.
 
 Each example runs in a savepoint rolled back at its end. `HYPOTHESIS_PROFILE=thorough` runs longer.
 """
@@ -51,6 +52,7 @@ from beneficiaries.models import (
 from ethnic_portal import clock
 from ethnic_portal.formatting import MAX_AMOUNT
 from programs.models import Project, SubProject
+from tests.beneficiaries.test_list_totals import household_counted, support_counted
 from tests.factories import UserFactory, VillageFactory, unit
 
 D = datetime.date
@@ -630,6 +632,13 @@ class SupportMachine(RuleBasedStateMachine):
             assert supports == {
                 pk for pk, s in self.supports.items() if self.in_scope(viewer, self.households[s.household].place)
             }
+            # The lists' running totals (beneficiaries/totals.py) equal the rows' figures.
+            filters, expected = household_counted(user, {})
+            assert selectors.household_figures(user=user, filters=filters) == expected, viewer
+            for data in ({}, {"year": "2024"}):
+                filters, expected = support_counted(user, data)
+                found = selectors.household_support_figures(user=user, filters=filters)
+                assert found == expected, (viewer, data)
         overlaps = selectors.overlap_ids(HouseholdSupport.objects.all())
         for s in self.supports.values():
             twins = [
