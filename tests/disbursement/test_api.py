@@ -838,4 +838,8 @@ def test_a_year_beyond_the_calendar_is_a_400_not_a_500(api_as, make_allocation, 
     allocation = make_allocation()
     patched = api.patch(f"{ALLOCATIONS}{allocation.pk}/", {"year": year, "origin_year": 2024}, format="multipart")
     assert patched.status_code == 400
-    assert patched.json()["year"] == [f"Năm ngân sách {year} không thuộc Chương trình."]
+    # PostgreSQL's smallint bounds the field first (DRF adds the backend's range validator), SQLite's does not.
+    assert patched.json()["year"] in (
+        [f"Năm ngân sách {year} không thuộc Chương trình."],
+        ["Phải nhỏ hơn hoặc bằng 32767."],
+    )

@@ -347,8 +347,12 @@ def small_limit(settings):
 
 
 def test_a_long_list_is_written_by_an_export_job(
-    client_as, province_user, ledger, settings, django_capture_on_commit_callbacks
+    client_as, province_user, ledger, settings, django_capture_on_commit_callbacks, monkeypatch
 ):
+    # The job runs in this process, also where CI gives the suite a broker and a worker (eager, whatever the broker).
+    from ethnic_portal.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
     client = client_as(province_user)
     direct = _rows(_book(client.get(reverse("disbursement:disbursement_export"), {"unit": "061"})).active)
     assert len(direct) == 4
