@@ -175,6 +175,10 @@ class Bench:
 
     # --- the run ------------------------------------------------------------------------------------------------
 
+    def note(self, paragraph: str) -> None:
+        """A paragraph of the markdown file's details."""
+        self.details += [paragraph, ""]
+
     def step(self, title: str, function, goal: str = "—") -> None:
         if self.args.steps and function.__name__.removeprefix("step_") not in self.args.steps:
             return
@@ -341,7 +345,7 @@ class Bench:
                 )
             )
         small = self.generated["small"]["counts"]
-        self.details.append(
+        self.note(
             f"Small database for the query counts: {self.small_name}, "
             f"{'kept from an earlier run' if self.generated['small']['reused'] else f'scale {self.args.small_scale}'}: "
             f"{vn_number(small['allocations'])} allocations, {vn_number(small['disbursements'])} disbursements, "
@@ -385,7 +389,7 @@ class Bench:
             120,
             alive=lambda: self.processes.alive("worker"),
         )
-        self.details.append(
+        self.note(
             f"gunicorn (bin/web): {self.args.workers} workers × {self.args.threads} threads on {self.base_url}; "
             f"Celery (bin/worker): concurrency {self.args.worker_concurrency}, broker {self.redis_url}."
         )
@@ -570,9 +574,10 @@ class Bench:
         for key, label, _role, _path, _check in pages:
             load = loads[key]
             share = load.rps / bare_rps if bare_rps else 0
+            share_text = "(reference)" if key == "bare" else f"{share:.0%}"
             table.append(
                 f"| {label} | {ms(load.p50)} | {ms(load.p95)} | {ms(max(load.latencies))} | {vn_number(load.rps, 1)} | "
-                f"{share:.0%} | {len(load.errors)} | {vn_number(load.body_bytes / 1024)} KiB |"
+                f"{share_text} | {len(load.errors)} | {vn_number(load.body_bytes / 1024)} KiB |"
             )
             if key == "bare":
                 continue
@@ -756,7 +761,7 @@ class Bench:
         seen["the next province report"] = _grew_by(_flatten(snapshot_before), _flatten(snapshot_after), LIVE_AMOUNT)
         missing = [label for label, ok in seen.items() if not ok]
         latency = max(seconds for _numbers_, seconds in after.values())
-        self.details.append(
+        self.note(
             f"Live figures: {vn_number(LIVE_AMOUNT)} đồng posted on allocation {allocation.pk} of {commune.name} "
             f"({year}); read back at once from: {', '.join(seen)}; missing from: {', '.join(missing) or 'none'}. "
             f"All {len(reads)} reads done {ms(first_read)} after the 201; the next report done in "
@@ -883,7 +888,7 @@ class Bench:
         contested_delta = after.get(contested["pk"], 0) - before.get(contested["pk"], 0)
         most = contested_balance // contested_amount
         latencies = [r[2] for r in main if r[1] == 201]
-        self.details.append(
+        self.note(
             f"Writers: {writers} writers × {writes} disbursements of {vn_number(WRITE_AMOUNT)} đồng (one allocation each), "
             f"with {contenders} more × {attempts} of {vn_number(contested_amount)} đồng on allocation {contested['pk']} "
             f"(balance {vn_number(contested_balance)}: at most {most} fit) — all at once, {secs(wall)}. "
@@ -961,7 +966,7 @@ class Bench:
     def step_queries(self) -> list[Row]:
         t = self._targets()
         spec = {"province": t["province"].code, "year": self.args.year}
-        counts = {}
+        counts, costs = {}, {}
         for role, name in (("small", self.small_name), ("nation", self.name)):
             env = {
                 **_clean_environ(),
@@ -982,17 +987,31 @@ class Bench:
                 raise Failed(f"query count on {name} failed: {lines[-1]}\n{result.stderr[-3000:]}")
             answer = json.loads(result.stdout.strip().splitlines()[-1])
             counts[role] = answer["counts"]
+            costs[role] = answer["costs"]
             spec["subprojects"] = answer["subprojects"]
-        pages = list(counts["nation"])
+        pages = [p for p in counts["nation"] if not p.startswith("bare")]
         differ = [p for p in pages if counts["small"].get(p) != counts["nation"][p]]
-        table = ["### Queries per page", "", "| page | small | nation |", "|---|---:|---:|"]
-        table += [f"| {p} | {counts['small'].get(p, '-')} | {counts['nation'][p]} |" for p in pages]
+        table = [
+            "### Queries per page, and the cost of one request on the nation",
+            "",
+            "Django's test client in a process of its own, one request at a time after a first one (the median of "
+            "5): wall time, the process's CPU (Python: middleware, ORM, templates) and the time in SQL (round trips "
+            "and PostgreSQL's work).",
+            "",
+            "| page | queries, small | queries, nation | wall | Python CPU | SQL |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for p in [*pages, *(p for p in counts["nation"] if p.startswith("bare"))]:
+            wall, cpu, sql = costs["nation"][p]
+            table.append(
+                f"| {p} | {counts['small'].get(p, '-')} | {counts['nation'][p]} | {ms(wall)} | {ms(cpu)} | {ms(sql)} |"
+            )
         self.details += table + [""]
         value = f"equal on {len(pages) - len(differ)} of {len(pages)} pages"
         if differ:
             value += ": " + "; ".join(f"{p} {counts['small'].get(p)} vs {counts['nation'][p]}" for p in differ)
         else:
-            value += f" ({min(counts['nation'].values())}–{max(counts['nation'].values())} queries)"
+            value += f" ({min(counts['nation'][p] for p in pages)}–{max(counts['nation'][p] for p in pages)} queries)"
         return [Row("Queries per page, small vs national data", value, "equal", not differ)]
 
 
@@ -1090,20 +1109,35 @@ def queries_child(spec: dict) -> int:
     if national_user is not None:
         pages[2:2] = [("national dashboard", national_user, "/")]
         pages.append(("nation: progress/ (API)", national_user, f"/api/v1/progress/?unit=VN&year={year}"))
-    counts = {}
+    pages.append(("bare page: login form", None, "/accounts/login/"))
+    counts, costs = {}, {}
     clients = {}
     for label, user, path in pages:
-        client = clients.get(user.pk)
+        client = clients.get(user.pk if user else None)
         if client is None:
-            client = clients[user.pk] = Client()
-            client.force_login(user)
+            client = clients[user.pk if user else None] = Client()
+            if user is not None:
+                client.force_login(user)
         client.get(path)  # first: once-per-process caches (content types, the unit tree) are filled
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
-        if response.status_code != 200:
-            raise RuntimeError(f"{label} ({path}) answered {response.status_code}")
-        counts[label] = len(captured)
-    say(json.dumps({"counts": counts, "subprojects": subprojects}))
+        runs = []
+        for _run in range(5):
+            started, cpu = time.perf_counter(), time.process_time()
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+            runs.append(
+                (
+                    time.perf_counter() - started,
+                    time.process_time() - cpu,
+                    sum(float(q["time"]) for q in captured.captured_queries),
+                    len(captured),
+                )
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"{label} ({path}) answered {response.status_code}")
+        counts[label] = runs[0][3]
+        runs.sort()
+        costs[label] = runs[len(runs) // 2][:3]  # the run of median wall time: wall, Python CPU, SQL seconds
+    say(json.dumps({"counts": counts, "costs": costs, "subprojects": subprojects}))
     return 0
 
 
