@@ -66,7 +66,7 @@ restore: venv .dev-secret-key
 
 ## Known vulnerabilities in the pinned dependencies (PyPI advisory database).
 audit: venv
-	$(PY) -m pip_audit --requirement requirements.txt --progress-spinner off
+	bin/audit
 
 lint: venv
 	$(PY) -m ruff check .
