@@ -49,7 +49,7 @@ loadtest: venv
 test-slow: fuzz faults loadtest
 
 ## The benchmark of issue 8 (docs/benchmarks.md): the synthetic nation on a fresh PostgreSQL database, gunicorn and a
-## worker, one table of the goals. About 25 minutes at full scale; BENCH_ARGS="--scale 0.01" for a quick run,
+## worker, one table of the goals. About 6 minutes at full scale on 2 cores; BENCH_ARGS="--scale 0.01" for a quick run,
 ## "--reuse" to keep the generated nation, "--help" for the rest. PostgreSQL and Redis on 127.0.0.1 (BENCH_DATABASE_URL,
 ## BENCH_REDIS_URL).
 bench: venv
