@@ -7,13 +7,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
-from rest_framework import permissions, serializers, status
+from rest_framework import permissions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.mixins import ScopedModelViewSet
+from ethnic_portal import page_cache
 from ethnic_portal.api import (
     MoneyField,
     ProgramCodeField,
@@ -251,6 +252,10 @@ class ProgressView(APIView):
         ),
     )
     def get(self, request):
+        # Live: the cache's key holds the data version (ethnic_portal/page_cache.py).
+        return Response(page_cache.get_or_build(request, "api-progress", lambda: self._figures(request)))
+
+    def _figures(self, request) -> dict:
         errors = {}
         code = (request.query_params.get("unit") or "").strip()
         year = budget_year(request.query_params.get("year"))
@@ -276,17 +281,14 @@ class ProgressView(APIView):
         if unit is None:
             raise NotFound(_("Không có đơn vị mã “%(code)s” trong địa bàn của bạn.") % {"code": code})
         progress = selectors.progress_for_unit(user=request.user, unit=unit, year=year, as_of=as_of, lines=False)
-        return Response(
-            {
-                "unit": unit.code,
-                "year": year,
-                "as_of": progress.as_of,
-                "investment": progress.by_type[CapitalType.INVESTMENT].as_dict(),
-                "recurrent": progress.by_type[CapitalType.RECURRENT].as_dict(),
-                "by_project": [
-                    {"project": project, "capital_type": capital_type, **figures.as_dict()}
-                    for (project, capital_type), figures in progress.by_project.items()
-                ],
-            },
-            status=status.HTTP_200_OK,
-        )
+        return {
+            "unit": unit.code,
+            "year": year,
+            "as_of": progress.as_of,
+            "investment": progress.by_type[CapitalType.INVESTMENT].as_dict(),
+            "recurrent": progress.by_type[CapitalType.RECURRENT].as_dict(),
+            "by_project": [
+                {"project": project, "capital_type": capital_type, **figures.as_dict()}
+                for (project, capital_type), figures in progress.by_project.items()
+            ],
+        }

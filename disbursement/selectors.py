@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -349,18 +350,9 @@ def _progress_views_from_summary(unit, year, as_of, children) -> Progress | None
         .annotate(**_SUMS)
         .order_by()
     )
-    project_ids = {row["project_id"] for row in items}
-    sub_ids = {row["subproject_key"] for row in items if row["subproject_key"]}
-    named = {
-        pk: (code, name)
-        for pk, code, name in Project.objects.filter(pk__in=project_ids).values_list("pk", "code", "name")
-    }
-    sub_named = {}
-    if sub_ids:
-        sub_named = {
-            pk: (code, name)
-            for pk, code, name in SubProject.objects.filter(pk__in=sub_ids).values_list("pk", "code", "name")
-        }
+    named, sub_named = program_names(
+        {row["project_id"] for row in items}, {row["subproject_key"] for row in items if row["subproject_key"]}
+    )
     projects = {pk: code for pk, (code, _name) in named.items()}
     subprojects = {pk: code for pk, (code, _name) in sub_named.items()}
     progress = _new_progress(unit, year, as_of)
@@ -488,24 +480,37 @@ def _finish_progress(progress: Progress, subunits: dict, names: dict | None = No
     return progress
 
 
+def program_names(project_ids, subproject_ids) -> tuple[dict, dict]:
+    """({pk: (code, name)} of the projects, the same of the sub-projects) in one round trip (UNION ALL)."""
+    if not project_ids and not subproject_ids:
+        return {}, {}
+    kind = Value(0, output_field=IntegerField())
+    rows = (
+        Project.objects.filter(pk__in=project_ids)
+        .annotate(kind=kind)
+        .values_list("kind", "pk", "code", "name")
+        .order_by()
+        .union(
+            SubProject.objects.filter(pk__in=subproject_ids)
+            .annotate(kind=Value(1, output_field=IntegerField()))
+            .values_list("kind", "pk", "code", "name")
+            .order_by(),
+            all=True,
+        )
+    )
+    found: tuple[dict, dict] = ({}, {})
+    for which, pk, code, name in rows:
+        found[which][pk] = (code, name)
+    return found
+
+
 def summary_lines(rows, *, unit: AdministrativeUnit, children) -> tuple[dict, dict]:
     """The summary rows of `unit` and its children (summary_rows' tuples) as lines: ({(child pk or None for the
     unit's own capital, project code, sub-project code or "", capital type, source, origin year): [allocations,
     *measures]}, {code: name} of the projects and sub-projects named). A child's line is its own row; the unit's
     own capital is its row less its children's rows (every allocation below it is below exactly one child), kept
     when it counts an allocation."""
-    project_ids = {row[1] for row in rows}
-    sub_ids = {row[2] for row in rows if row[2]}
-    projects = {
-        pk: (code, name)
-        for pk, code, name in Project.objects.filter(pk__in=project_ids).values_list("pk", "code", "name")
-    }
-    subprojects = {}
-    if sub_ids:
-        subprojects = {
-            pk: (code, name)
-            for pk, code, name in SubProject.objects.filter(pk__in=sub_ids).values_list("pk", "code", "name")
-        }
+    projects, subprojects = program_names({row[1] for row in rows}, {row[2] for row in rows if row[2]})
     project_code = {pk: code for pk, (code, _name) in projects.items()}
     sub_code = {pk: code for pk, (code, _name) in subprojects.items()}
     sub_code[0] = ""

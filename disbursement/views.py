@@ -15,7 +15,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from accounts.mixins import ScopedViewMixin
 from accounts.scope import can_approve, can_submit, can_write
-from ethnic_portal import clock, import_views
+from ethnic_portal import clock, import_views, page_cache
 from ethnic_portal.excel_import import MAX_BYTES, FileRefused, record_preview
 from ethnic_portal.export_views import ExportView
 from ethnic_portal.forms import budget_year, pk_value, run_service, scoped_units
@@ -521,6 +521,10 @@ class ProgressView(LoginRequiredMixin, TemplateView):
     """Allocated, disbursed and rate of a unit and those below it, live, by capital type, origin, project and sub-unit."""
 
     template_name = "disbursement/progress.html"
+
+    def get(self, request, *args, **kwargs):
+        # Live: the cache's key holds the data version (ethnic_portal/page_cache.py).
+        return page_cache.page(request, "progress", lambda: super(ProgressView, self).get(request, *args, **kwargs))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

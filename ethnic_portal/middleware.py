@@ -1,3 +1,6 @@
+import time
+
+
 class VietnameseFirstMiddleware:
     """The portal speaks Vietnamese unless the user chose English with the language switch.
 
@@ -12,6 +15,33 @@ class VietnameseFirstMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class SessionRefreshMiddleware:
+    """Sessions end after SESSION_COOKIE_AGE without a request (2 idle hours), without a write on every request.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would renew the session's expiry by saving it on each page (a transaction
+    and an UPDATE per request, the largest part of a cached page's cost). Instead a signed-in session is marked
+    and saved when its last renewal is SESSION_REFRESH_SECONDS old (5 minutes): the stored expiry and the cookie's
+    max-age move forward then, so a session ends between SESSION_COOKIE_AGE − SESSION_REFRESH_SECONDS and
+    SESSION_COOKIE_AGE after its last request. Placed after SessionMiddleware, which saves what this marks."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.refresh = getattr(settings, "SESSION_REFRESH_SECONDS", 300)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and "_auth_user_id" in session:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= self.refresh:
+                session[self.KEY] = now
+        return response
 
 
 class SecurityHeadersMiddleware:

@@ -82,3 +82,17 @@ class ExportJob(models.Model):
     @property
     def is_done(self) -> bool:
         return self.status == ExportStatus.DONE and bool(self.file)
+
+
+class DataVersion(models.Model):
+    """One row: the number that grows after every committed change to program data (ethnic_portal/versions.py).
+    Written only by versions.bump(), in raw SQL."""
+
+    counter = models.BigIntegerField(_("phiên bản dữ liệu"), default=0)
+
+    class Meta:
+        verbose_name = _("phiên bản dữ liệu")
+        verbose_name_plural = _("phiên bản dữ liệu")
+
+    def __str__(self):
+        return str(self.counter)

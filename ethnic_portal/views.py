@@ -11,12 +11,16 @@ from disbursement import selectors as ledger_selectors
 from geography import selectors as geography_selectors
 from programs import selectors as program_selectors
 
-from . import clock, health
+from . import clock, health, page_cache
 from .dashboard import dashboard
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
     """The start page of each role: who you are, where, what you can do, the units you look after."""
+
+    def get(self, request, *args, **kwargs):
+        # The figures are live: the cache's key holds the data version (ethnic_portal/page_cache.py).
+        return page_cache.page(request, "home", lambda: super(HomeView, self).get(request, *args, **kwargs))
 
     def get_template_names(self):
         role = self.request.user.role or "commune"

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone, translation
 
+from ethnic_portal.middleware import SessionRefreshMiddleware
 from tests.factories import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,12 +112,28 @@ def test_strong_passwords_pass(password):
 
 def test_a_session_ends_after_two_idle_hours(district_user, settings):
     client = Client()
-    assert _post_login(client, district_user.username, TEST_PASSWORD).status_code == 302
-    response = client.get("/")
-    assert response.status_code == 200
-    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    login = _post_login(client, district_user.username, TEST_PASSWORD)
+    assert login.status_code == 302
+    cookie = login.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["max-age"] == settings.SESSION_COOKIE_AGE == 2 * 60 * 60
     assert cookie["httponly"]
+    key = cookie.value
+    stored = Session.objects.get(session_key=key)
+    # A request soon after writes nothing (no save on every request) …
+    response = client.get("/")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert Session.objects.get(session_key=key).expire_date == stored.expire_date
+    # … one after SESSION_REFRESH_SECONDS renews the stored expiry and the cookie.
+    assert settings.SESSION_REFRESH_SECONDS == 5 * 60
+    session = SessionStore(session_key=key)
+    session[SessionRefreshMiddleware.KEY] -= settings.SESSION_REFRESH_SECONDS
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=stored.expire_date - datetime.timedelta(minutes=5))
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 2 * 60 * 60
+    assert Session.objects.get(session_key=key).expire_date > stored.expire_date - datetime.timedelta(minutes=5)
     # Idle past the limit: the stored session has expired, the next request goes to the login page.
     Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     response = client.get("/")

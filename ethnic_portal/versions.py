@@ -1,0 +1,107 @@
+"""The data version: one number that grows after every committed change to program data.
+
+The page cache (ethnic_portal/page_cache.py) keys the dashboards and `progress/` by it, so that a cached page is
+served only while nothing it could show has changed: a disbursement posted bumps the version before the poster
+gets its answer, and the next read of any page computes its figures anew from the live summaries.
+
+How a change is seen, in one place: every database connection of the portal (web, worker, commands) runs its
+statements through `_watch` (a Django execute wrapper installed when the connection opens). An INSERT, UPDATE or
+DELETE on a table of the program's apps (`WATCHED_PREFIXES`) marks the transaction; when it commits, `bump()` runs
+(`transaction.on_commit`); a statement outside a transaction bumps at once. So nothing that writes — services,
+imports, bulk_create, queryset.update, the summaries' raw SQL — can forget it, and a rolled-back transaction bumps
+nothing. Writes that change no figure a cached page shows are not watched (the personal-data access log, a report
+job's progress percentage); sessions, users and login records are other apps' tables.
+
+Why after the commit and not inside the transaction: one row bumped inside every writing transaction would be a
+lock that all writers of the country queue on until they commit. After the commit the order is still safe: a
+reader that sees the new version started after the data was committed, so it reads the new data; a reader that
+saw the old version may store what it read under the old version, which no one asks for any more. The one gap —
+a process killed between its commit and its bump — is bounded by the cache's timeout (PAGE_CACHE_SECONDS).
+
+The number is `max(previous + 1, now in microseconds)`: it grows across a flush of the table (tests) or a restore
+of an older backup (`restore` bumps it at the end), so a page cached before can never match again.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from django.db import DatabaseError, connections, transaction
+from django.db import connection as default_connection
+
+WATCHED_PREFIXES = ("geography_", "programs_", "disbursement_", "beneficiaries_", "reports_")
+_WRITE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?([A-Za-z0-9_]+)", re.IGNORECASE)
+# Statements that write a watched table without changing what a page shows.
+_IGNORED = re.compile(
+    r'^\s*(?:INSERT\s+INTO\s+"beneficiaries_personaldataaccess"|UPDATE\s+"reports_reportjob"\s+SET\s+"progress"\s*=)',
+    re.IGNORECASE,
+)
+TABLE = "ethnic_portal_dataversion"
+ROW_ID = 1
+
+
+def writes_program_data(sql: str) -> bool:
+    """Does this statement change a table of the program's data (one whose change a cached page may show)?"""
+    head = sql.lstrip()[:6].upper()
+    if head == "SELECT" or head.startswith(("SAVEPO", "RELEAS", "ROLLBA", "BEGIN", "COMMIT", "PRAGMA", "SET ")):
+        return False
+    if _IGNORED.match(sql):
+        return False
+    return any(table.lower().startswith(WATCHED_PREFIXES) for table in _WRITE.findall(sql))
+
+
+def current(using: str = "default") -> int:
+    """The version now (0 before the first change), one primary-key read."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT counter FROM {TABLE} WHERE id = %s", [ROW_ID])
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def bump(using: str = "default") -> None:
+    """Make the version grow (its own statement: call it outside a transaction, as on_commit does). Before the
+    table exists (`migrate` writing reference data) there is no page cache to keep live: nothing to do."""
+    now = time.time_ns() // 1000
+    try:
+        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {TABLE} (id, counter) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET counter = "
+                f"CASE WHEN {TABLE}.counter + 1 > %s THEN {TABLE}.counter + 1 ELSE %s END",
+                [ROW_ID, now, now, now],
+            )
+    except DatabaseError:
+        if TABLE in connections[using].introspection.table_names():
+            raise
+
+
+def _bump_on_commit(using: str) -> None:
+    def callback():
+        bump(using)
+
+    callback.ethnic_portal_version_bump = True
+    return callback
+
+
+def _pending(conn) -> bool:
+    return any(getattr(entry[1], "ethnic_portal_version_bump", False) for entry in conn.run_on_commit)
+
+
+def _watch(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and writes_program_data(sql):
+        conn = context["connection"]
+        if conn.in_atomic_block:
+            if not _pending(conn):
+                transaction.on_commit(_bump_on_commit(conn.alias), using=conn.alias)
+        else:  # autocommit (committed already), or manual transaction management: the cache's timeout bounds that
+            bump(conn.alias)
+    return result
+
+
+def install(sender=None, connection=None, **kwargs) -> None:
+    """Watch a connection's statements (connected to `connection_created`; idempotent). First in the list, so
+    that a test's own `execute_wrapper()` block, which pops the last wrapper, leaves this one in place."""
+    conn = connection or default_connection
+    if _watch not in conn.execute_wrappers:
+        conn.execute_wrappers.insert(0, _watch)
