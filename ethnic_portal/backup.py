@@ -51,6 +51,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import versions
+
 FORMAT = "ethnic_portal-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -787,6 +789,9 @@ def restore_backup(archive: str | Path, *, confirm: Callable[[dict], bool]) -> R
                 % "; ".join(differences[:5])
             )
         _swap_media(staged, root, stamp)
+        # The restored data is older than pages cached since the backup: a new data version retires them all
+        # (ethnic_portal/versions.py; it grows past any version the restored copy may hold).
+        versions.bump()
         notes = _migration_notes()
         extra = sorted(set(restored) - set(manifest["tables"]))
         if extra:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from ethnic_portal import clock
+from ethnic_portal import clock, versions
 
 from . import database, ledger, nation, people
 from .common import DATA_UNTIL, SYNTHETIC_SOURCE, USER_PREFIX, Context
@@ -145,6 +145,8 @@ def generate(*, scale: float = 1.0, seed: int = 1719, force: bool = False, verif
             if report.problems:
                 raise SyntheticError("Dữ liệu vừa sinh sai: " + "; ".join(report.problems))
     steps.run("ANALYZE", database.analyze, _filled_models())
+    # COPY bypasses the portal's watch on writes: say that the data changed (cached pages are not served again).
+    versions.bump()
     report.users = {
         "password": PASSWORD,
         "national": f"{USER_PREFIX}bo" if the_nation.national_user_pk else None,
