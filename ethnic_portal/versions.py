@@ -67,16 +67,23 @@ def bump(using: str = "default") -> None:
     """Make the version grow (its own statement: call it outside a transaction, as on_commit does). Before the
     table exists (`migrate` writing reference data) there is no page cache to keep live: nothing to do."""
     now = time.time_ns() // 1000
+    conn = connections[using]
+    upsert = (
+        f"INSERT INTO {TABLE} (id, counter) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET counter = "
+        f"CASE WHEN {TABLE}.counter + 1 > %s THEN {TABLE}.counter + 1 ELSE %s END"
+    )
     try:
-        with transaction.atomic(using=using), connections[using].cursor() as cursor:
-            if connections[using].vendor == "postgresql":
+        if conn.vendor == "sqlite" and conn.get_autocommit() and not conn.in_atomic_block:
+            # One autocommit statement. (An explicit COMMIT here could fail while the write that called us still
+            # has rows to hand back — INSERT … RETURNING; SQLite commits this one when that statement is done.)
+            with conn.cursor() as cursor:
+                cursor.execute(upsert, [ROW_ID, now, now, now])
+            return
+        with transaction.atomic(using=using), conn.cursor() as cursor:
+            if conn.vendor == "postgresql":
                 # Not worth a wait for the disk: lost in a crash, the next bump moves past it (now in µs).
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute(
-                f"INSERT INTO {TABLE} (id, counter) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET counter = "
-                f"CASE WHEN {TABLE}.counter + 1 > %s THEN {TABLE}.counter + 1 ELSE %s END",
-                [ROW_ID, now, now, now],
-            )
+            cursor.execute(upsert, [ROW_ID, now, now, now])
     except DatabaseError:
         if TABLE in connections[using].introspection.table_names():
             raise
