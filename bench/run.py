@@ -14,7 +14,8 @@
 3. Through gunicorn, `--concurrency` (16) connections at once, each a persistent HTTP session signed in through the
    login page: `--requests` (50) GETs of each page after a warm-up: the login page (a template without database
    work: the reference), the province, commune and national dashboards, `progress/` of the province and of the
-   nation — p50, p95, requests per second.
+   nation — p50, p95, requests per second. The page cache is on, as in production: nothing is written meanwhile,
+   so these are repeated reads (step 5 shows a write reaching every page at once; step 10 what a drawn page costs).
 4. The progress figures of one unit: the ORM path (`disbursement.selectors.progress_for_unit`) against the
    hand-written SQL of disbursement/summary.py on the same data.
 5. Live figures: a disbursement posted through the API, then the dashboards, `progress/` and a new report read at
@@ -24,7 +25,8 @@
 8. The Excel import of 10.000 households (bench/import_households.py), rolled back afterwards.
 9. `--writers` (20) concurrent disbursement writers through the API, plus four on ONE allocation: writes per
    second, no overspend.
-10. Queries per page on the tiny database and on the nation (Django's test client, in a child process per database).
+10. Queries per page on the tiny database and on the nation (Django's test client, in a child process per database),
+    and what one request costs drawn and repeated from the page cache.
 
 Prints one table (measure | value | goal | met?), the machine and the date, and writes the same as markdown to
 bench/results/latest.md (`--output`). Every process it started is stopped at the end, also on failure or Ctrl+C; the
