@@ -17,22 +17,23 @@ own memory: still correct (the version is in the database), only less shared.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.middleware.csrf import CSRF_SESSION_KEY
 from django.utils.translation import get_language
 
 from . import clock, versions
 
+logger = logging.getLogger("ethnic_portal.page_cache")
 KEY_PREFIX = "page:v1:"
 _SKIPPED_USER_FIELDS = {"password", "last_login"}
-_CODE_DIRS = ("templates", "locale", "ethnic_portal", "accounts", "geography", "programs", "disbursement",
+_CODE_DIRS = ("templates", "locale", "static", "ethnic_portal", "accounts", "geography", "programs", "disbursement",
               "beneficiaries", "reports")  # fmt: skip
-_CODE_SUFFIXES = (".py", ".html", ".mo", ".txt")
+_CODE_SUFFIXES = (".py", ".html", ".mo", ".txt", ".js", ".css")
 
 
 def timeout() -> int:
@@ -52,6 +53,10 @@ def code_stamp() -> str:
                 if name.endswith(_CODE_SUFFIXES):
                     stat = os.stat(os.path.join(root, name))
                     digest.update(f"{root}/{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    # The static files' hashed names the pages link to (a release may keep the files' modification times).
+    manifest = Path(settings.STATIC_ROOT or base / "staticfiles") / "staticfiles.json"
+    if manifest.is_file():
+        digest.update(manifest.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -77,10 +82,10 @@ def cache_key(request, kind: str, *, with_csrf: bool) -> str | None:
         return None
     csrf = ""
     if with_csrf:
-        csrf = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-        if settings.CSRF_USE_SESSIONS:
-            csrf = request.session.get(CSRF_SESSION_KEY, "")
-        if not csrf:  # the page would set a new CSRF cookie: draw it
+        # The secret the page's tokens are made from, as CsrfViewMiddleware read it (a malformed cookie has been
+        # replaced by a new secret then, and the page must be drawn to send it).
+        csrf = request.META.get("CSRF_COOKIE") or ""
+        if not csrf or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
             return None
     parts = (
         kind,
@@ -102,11 +107,28 @@ def get_or_build(request, kind: str, build, *, with_csrf: bool = False):
     key = cache_key(request, kind, with_csrf=with_csrf)
     if key is None:
         return build()
-    value = cache.get(key)
+    value = _get(key)
     if value is None:
         value = build()
-        cache.set(key, value, timeout())
+        _set(key, value)
     return value
+
+
+def _get(key: str):
+    """The cache is optional: any failure of it (ethnic_portal/cache.py already answers a Redis outage as a miss)
+    draws the page instead of failing it."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.exception("page cache: read failed, drawing the page")
+        return None
+
+
+def _set(key: str, value) -> None:
+    try:
+        cache.set(key, value, timeout())
+    except Exception:
+        logger.exception("page cache: write failed")
 
 
 def page(request, kind: str, render):
@@ -116,7 +138,7 @@ def page(request, kind: str, render):
     key = cache_key(request, kind, with_csrf=True)
     if key is None:
         return render()
-    stored = cache.get(key)
+    stored = _get(key)
     if stored is not None:
         content, content_type = stored
         return HttpResponse(content, content_type=content_type)
@@ -124,5 +146,5 @@ def page(request, kind: str, render):
     if getattr(response, "is_rendered", True) is False:
         response.render()
     if response.status_code == 200 and not response.streaming and not response.cookies:
-        cache.set(key, (response.content, response["Content-Type"]), timeout())
+        _set(key, (response.content, response["Content-Type"]))
     return response

@@ -16,7 +16,8 @@ Why after the commit and not inside the transaction: one row bumped inside every
 lock that all writers of the country queue on until they commit. After the commit the order is still safe: a
 reader that sees the new version started after the data was committed, so it reads the new data; a reader that
 saw the old version may store what it read under the old version, which no one asks for any more. The one gap —
-a process killed between its commit and its bump — is bounded by the cache's timeout (PAGE_CACHE_SECONDS).
+a process killed between its commit and its bump, a bump that fails, or a PostgreSQL crash that loses the last
+bumps (they do not wait for the disk) — is bounded by the cache's timeout (PAGE_CACHE_SECONDS) or the next write.
 
 The number is `max(previous + 1, now in microseconds)`: it grows across a flush of the table (tests) or a restore
 of an older backup (`restore` bumps it at the end), so a page cached before can never match again.
@@ -24,12 +25,14 @@ of an older backup (`restore` bumps it at the end), so a page cached before can 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 
 from django.db import DatabaseError, connections, transaction
 from django.db import connection as default_connection
 
+logger = logging.getLogger("ethnic_portal.versions")
 WATCHED_PREFIXES = ("geography_", "programs_", "disbursement_", "beneficiaries_", "reports_")
 # The table a write statement starts with; a statement that starts with WITH is searched whole.
 _LEADING_WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z0-9_]+)', re.I)
@@ -118,9 +121,14 @@ def _watch(execute, sql, params, many, context):
         if conn.in_atomic_block:
             if not _pending(conn):
                 conn._portal_bump_place = len(conn.run_on_commit)
-                transaction.on_commit(_bump_on_commit(conn.alias), using=conn.alias)
+                # robust: a bump that fails (a dropped connection) neither fails the committed write nor stops the
+                # callbacks queued after it (a report job's enqueue); the cache's timeout bounds what it leaves.
+                transaction.on_commit(_bump_on_commit(conn.alias), using=conn.alias, robust=True)
         else:  # autocommit (committed already), or manual transaction management: the cache's timeout bounds that
-            bump(conn.alias)
+            try:
+                bump(conn.alias)
+            except DatabaseError:
+                logger.exception("data version not bumped after a write; cached pages may lag until they expire")
     return result
 
 

@@ -206,18 +206,56 @@ def test_progress_api_is_served_from_the_cache_and_live_after_a_post(reference_d
 
 
 @pytest.mark.django_db
-def test_nothing_is_cached_for_a_user_with_messages_waiting_or_without_a_csrf_cookie(reference_data, cache_on):
+def test_nothing_is_cached_for_a_user_with_messages_waiting_or_without_a_csrf_secret(reference_data, cache_on):
     officer = UserFactory(username="huyen", role="district", unit=unit("061"))
     request = RequestFactory().get("/")
     request.user = officer
     request.session = {}
-    request.COOKIES["csrftoken"] = "x" * 32
+    request.META["CSRF_COOKIE"] = "x" * 32  # the secret CsrfViewMiddleware read from the cookie
     assert page_cache.cache_key(request, "home", with_csrf=True) is not None
     request.session = {"_messages": "[]"}
     assert page_cache.cache_key(request, "home", with_csrf=True) is None
     request.session = {}
-    request.COOKIES.pop("csrftoken")
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # a malformed cookie replaced by a new secret: draw, send it
+    assert page_cache.cache_key(request, "home", with_csrf=True) is None
+    del request.META["CSRF_COOKIE_NEEDS_UPDATE"], request.META["CSRF_COOKIE"]
     assert page_cache.cache_key(request, "home", with_csrf=True) is None
     assert page_cache.cache_key(request, "api", with_csrf=False) is not None
     cache_on.PAGE_CACHE_SECONDS = 0
     assert page_cache.cache_key(request, "api", with_csrf=False) is None
+
+
+@pytest.mark.django_db
+def test_a_failing_cache_draws_the_page(reference_data, cache_on, monkeypatch):
+    officer = UserFactory(username="huyen", role="district", unit=unit("061"))
+    client = Client()
+    client.force_login(officer)
+    client.get("/")
+
+    class Broken:
+        def get(self, *args, **kwargs):
+            raise RuntimeError("cache unreachable")
+
+        set = get
+
+    monkeypatch.setattr(page_cache, "cache", Broken())  # the page cache's only (throttling keeps its own)
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/progress/?unit=061&year=2024").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_bump_neither_fails_the_committed_write_nor_the_callbacks_after_it(reference_data, monkeypatch):
+    officer = UserFactory(username="huyen", role="district", unit=unit("061"))
+
+    def broken(using="default"):
+        raise versions.DatabaseError("connection lost")
+
+    monkeypatch.setattr(versions, "bump", broken)
+    after = []
+    with clock.as_of(TODAY), transaction.atomic():
+        allocation = _allocation(officer)
+        transaction.on_commit(lambda: after.append("queued"))
+    assert Allocation.objects.filter(pk=allocation.pk).exists()
+    assert after == ["queued"]
+    Allocation.objects.filter(pk=allocation.pk).update(note="autocommit")  # the immediate bump fails too: logged
+    assert Allocation.objects.get(pk=allocation.pk).note == "autocommit"
