@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -391,22 +392,58 @@ def _persons(user, unit, year, as_of) -> dict:
     }
 
 
+ITEM_KEYS = ("funding_program", "project_id", "subproject_id", "kind")
+
+
+def household_support_groups(supports) -> tuple[list[dict], list[dict]]:
+    """The supports grouped by item (program, project, sub-project, kind: n, amount) and by the household's ethnic
+    group (households, n, amount), in two grouped queries (any database)."""
+    item_rows = list(supports.values(*ITEM_KEYS).annotate(n=Count("pk"), amount=Sum("amount")).order_by())
+    ethnic_rows = list(
+        supports.values("household__ethnic_group_id")
+        .annotate(households=Count("household", distinct=True), n=Count("pk"), amount=Sum("amount"))
+        .order_by()
+    )
+    return item_rows, ethnic_rows
+
+
+def household_support_groups_one_pass(supports) -> tuple[list[dict], list[dict]]:
+    """The same as household_support_groups in one pass over the rows (PostgreSQL's GROUPING SETS): a province's
+    supports are found once — a scan of the households and a probe per household — instead of twice."""
+    base, params = (
+        supports.values(*ITEM_KEYS, "household_id", "amount", ethnic=F("household__ethnic_group_id"))
+        .order_by()
+        .query.sql_with_params()
+    )
+    items = ", ".join(f't."{key}"' for key in ITEM_KEYS)
+    sql = (
+        f'SELECT {items}, t."ethnic", GROUPING(t."ethnic") AS by_item, COUNT(*), SUM(t."amount"), '
+        f'COUNT(DISTINCT t."household_id") FROM ({base}) t GROUP BY GROUPING SETS (({items}), (t."ethnic"))'
+    )
+    item_rows, ethnic_rows = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for *item, ethnic, by_item, n, amount, households in cursor.fetchall():
+            amount = int(amount or 0)  # SUM of a bigint is a numeric (Decimal) in PostgreSQL: đồng are integers
+            if by_item:
+                item_rows.append({**dict(zip(ITEM_KEYS, item, strict=True)), "n": n, "amount": amount})
+            else:
+                ethnic_rows.append(
+                    {"household__ethnic_group_id": ethnic, "households": households, "n": n, "amount": amount}
+                )
+    return item_rows, ethnic_rows
+
+
 def _households(user, unit, year, as_of) -> dict:
     """Household support of the year up to `as_of`. Grouped on the support rows' own keys (ids, mapped to codes
     and names after): a national report sums 1,3 million rows a year, and joins to the project, sub-project and
     ethnic group tables only widened what PostgreSQL sorts. A household has one ethnic group, so the households of
     the groups add up to all households: no third pass over the rows for that."""
     supports = HouseholdSupport.objects.for_user_within(user, unit).filter(year=year, date__lte=as_of)
-    item_rows = list(
-        supports.values("funding_program", "project_id", "subproject_id", "kind")
-        .annotate(n=Count("pk"), amount=Sum("amount"))
-        .order_by()
-    )
-    ethnic_rows = list(
-        supports.values("household__ethnic_group_id")
-        .annotate(households=Count("household", distinct=True), n=Count("pk"), amount=Sum("amount"))
-        .order_by()
-    )
+    if connection.vendor == "postgresql":
+        item_rows, ethnic_rows = household_support_groups_one_pass(supports)
+    else:
+        item_rows, ethnic_rows = household_support_groups(supports)
     project_codes = dict(Project.objects.filter(pk__in={r["project_id"] for r in item_rows}).values_list("pk", "code"))
     sub_codes = dict(
         SubProject.objects.filter(pk__in={r["subproject_id"] for r in item_rows}).values_list("pk", "code")
