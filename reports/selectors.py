@@ -440,7 +440,9 @@ def _households(user, unit, year, as_of) -> dict:
     ethnic group tables only widened what PostgreSQL sorts. A household has one ethnic group, so the households of
     the groups add up to all households: no third pass over the rows for that."""
     supports = HouseholdSupport.objects.for_user_within(user, unit).filter(year=year, date__lte=as_of)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not is_nation(unit):
+        # A unit's supports are found through its households (a scan and a probe each): once, not twice. The
+        # country's are all the rows: two parallel scans beat one pass there (1,4 s against 2,5 s on the nation).
         item_rows, ethnic_rows = household_support_groups_one_pass(supports)
     else:
         item_rows, ethnic_rows = household_support_groups(supports)
