@@ -1,11 +1,13 @@
 """A cache of the pages everyone reloads (the dashboards, `progress/`), kept live by the data version.
 
 A page is stored under a key made of everything it depends on — the address and its query, the user (every field
-but the password and the last login, so a new role or unit is a new key), the language, the day, the CSRF cookie
-whose token the page's forms carry, the code that drew it, and the data version (ethnic_portal/versions.py),
-which grows after every committed change to program data. A posted disbursement therefore changes the key of
-every page at once: the next read computes the figures anew from the live summaries, and a repeated read costs a
-version read and a cache read instead of a dashboard's twenty-odd queries and its template.
+but the password and the last login, so a new role or unit is a new key), the language, the day, the CSRF secret
+whose token the page's forms carry, the code that drew it — together with the data version it was drawn at
+(ethnic_portal/versions.py), which grows after every committed change to program data. It is served only while
+the version is still that one: a posted disbursement retires every stored page at once, the next read computes
+the figures anew from the live summaries and replaces the entry (one entry per page and session, however often
+the data changes), and a repeated read costs a version read and a cache read instead of a dashboard's twenty-odd
+queries and its template.
 
 Nothing is stored for a user with messages waiting (the page would show them again), for an answer other than
 200, or when PAGE_CACHE_SECONDS is 0 (the test settings: tests that write then read run inside one transaction,
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +32,7 @@ from django.utils.translation import get_language
 from . import clock, versions
 
 logger = logging.getLogger("ethnic_portal.page_cache")
-KEY_PREFIX = "page:v1:"
+KEY_PREFIX = "page:v2:"
 _SKIPPED_USER_FIELDS = {"password", "last_login"}
 _CODE_DIRS = ("templates", "locale", "static", "ethnic_portal", "accounts", "geography", "programs", "disbursement",
               "beneficiaries", "reports")  # fmt: skip
@@ -74,7 +77,8 @@ def _messages_waiting(request) -> bool:
 
 
 def cache_key(request, kind: str, *, with_csrf: bool) -> str | None:
-    """The key of this request's page, or None when it must not be cached."""
+    """The key of this request's page (everything it depends on but the data version, which is stored with the
+    page), or None when it must not be cached."""
     if timeout() <= 0 or request.method not in ("GET", "HEAD"):
         return None
     user = getattr(request, "user", None)
@@ -96,9 +100,18 @@ def cache_key(request, kind: str, *, with_csrf: bool) -> str | None:
         _user_stamp(user),
         csrf,
         code_stamp(),
-        versions.current(),
     )
     return KEY_PREFIX + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _fresh(key: str, version: int):
+    """The stored value under `key` when it was drawn at `version`, else None. One entry per key: a page drawn
+    after a change replaces the one before, so the cache holds one copy of each page a session reads, however
+    often the data changes."""
+    stored = _get(key)
+    if stored is not None and stored[0] == version:
+        return stored[1]
+    return None
 
 
 def get_or_build(request, kind: str, build, *, with_csrf: bool = False):
@@ -107,10 +120,11 @@ def get_or_build(request, kind: str, build, *, with_csrf: bool = False):
     key = cache_key(request, kind, with_csrf=with_csrf)
     if key is None:
         return build()
-    value = _get(key)
+    version = versions.current()
+    value = _fresh(key, version)
     if value is None:
         value = build()
-        _set(key, value)
+        _set(key, (version, value))
     return value
 
 
@@ -132,19 +146,21 @@ def _set(key: str, value) -> None:
 
 
 def page(request, kind: str, render):
-    """An HTML page: `render()` gives the rendered response; a 200 is stored as its content and type."""
+    """An HTML page: `render()` gives the rendered response; a 200 is stored as its content (compressed: a
+    province dashboard's 98 KiB take about 10) and type."""
     from django.http import HttpResponse
 
     key = cache_key(request, kind, with_csrf=True)
     if key is None:
         return render()
-    stored = _get(key)
+    version = versions.current()
+    stored = _fresh(key, version)
     if stored is not None:
         content, content_type = stored
-        return HttpResponse(content, content_type=content_type)
+        return HttpResponse(zlib.decompress(content), content_type=content_type)
     response = render()
     if getattr(response, "is_rendered", True) is False:
         response.render()
     if response.status_code == 200 and not response.streaming and not response.cookies:
-        _set(key, (response.content, response["Content-Type"]))
+        _set(key, (version, (zlib.compress(response.content, 1), response["Content-Type"])))
     return response

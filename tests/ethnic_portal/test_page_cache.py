@@ -114,6 +114,11 @@ def _text(response) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
 
 
+def _stored_pages() -> int:
+    """Entries of the page cache (the test settings' cache is the process's memory)."""
+    return sum(page_cache.KEY_PREFIX in key for key in cache._cache)
+
+
 def _get(client, path="/") -> tuple:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
@@ -152,11 +157,16 @@ def test_a_dashboard_is_served_from_the_cache_until_a_write_commits(reference_da
         services.disbursement_create(
             actor=officer, allocation=allocation, date=datetime.date(2024, 7, 2), amount=150_000_000, voucher_no="K2"
         )
+        stored = _stored_pages()
         after, queries = _get(client)
         assert queries > CACHED_READ_QUERIES
         assert _text(after) != _text(third)
         assert _text(after) == _text(_fresh(client, settings))
         assert "25,0%" in _text(after)  # 250 million of a milliard
+        again, queries = _get(client)
+        assert queries == CACHED_READ_QUERIES
+        assert _text(again) == _text(after)
+        assert _stored_pages() == stored == 1  # the page drawn after the write replaced the one before
 
         # Another officer of another district, the same address: their own page, never the first one's.
         other = UserFactory(username="huyen_khac", role="district", unit=unit("064"))
