@@ -22,7 +22,6 @@ unique in the database (household_id_number_unique).
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import hashlib
 from collections import defaultdict
@@ -34,6 +33,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from ethnic_portal import running_totals
 from geography.models import AdministrativeUnit, Level
 
 from . import selectors
@@ -87,20 +87,10 @@ class _Pending:
 _pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("found_cases_pending", default=None)
 
 
-@contextlib.contextmanager
 def deferred():
     """Collect the refreshes of the writes inside and make them once at the end (inside the caller's
     transaction). Left by an exception, nothing is refreshed: the transaction is being rolled back."""
-    if _pending.get() is not None:
-        yield
-        return
-    pending = _Pending()
-    token = _pending.set(pending)
-    try:
-        yield
-        pending.flush()
-    finally:
-        _pending.reset(token)
+    return running_totals.deferred(_pending, _Pending)
 
 
 def supports_changed(household: Household) -> None:

@@ -11,13 +11,12 @@ a bulk load. Rows that fall to zero stay and are not shown (the readers keep sum
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 from collections import defaultdict
 
-from django.db import connection
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Sum, When
 
+from ethnic_portal import running_totals
 from geography.models import Level
 
 from .models import Household, HouseholdSupport, HouseholdSupportTotal, HouseholdTotal, HouseholdYearTotal
@@ -67,20 +66,10 @@ class _Pending:
 _pending: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("totals_pending", default=None)
 
 
-@contextlib.contextmanager
 def deferred():
     """Add the differences of the writes inside once, at the end (inside the caller's transaction); nothing when
     left by an exception (the transaction is being rolled back)."""
-    if _pending.get() is not None:
-        yield
-        return
-    pending = _Pending()
-    token = _pending.set(pending)
-    try:
-        yield
-        pending.flush()
-    finally:
-        _pending.reset(token)
+    return running_totals.deferred(_pending, _Pending)
 
 
 def _apply(households: dict | None = None, supports: dict | None = None, years: dict | None = None) -> None:
@@ -98,26 +87,9 @@ def _apply(households: dict | None = None, supports: dict | None = None, years: 
 
 
 def _upsert(model, key_fields: tuple, value_fields: tuple, deltas: dict) -> None:
-    """Add `deltas` (key → values) to the rows, inserting the missing ones; in key order (no two writers lock
-    the same rows in opposite orders)."""
-    rows = sorted((key, values) for key, values in deltas.items() if any(values))
-    if not rows:
-        return
-    q = connection.ops.quote_name
-    table = q(model._meta.db_table)
-    columns = ", ".join(q(c) for c in key_fields + value_fields)
-    update = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in value_fields)
-    width = len(key_fields) + len(value_fields)
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        placeholders = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
-        params = [value for key, values in chunk for value in (*key, *values)]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {placeholders} "
-                f"ON CONFLICT ({', '.join(q(c) for c in key_fields)}) DO UPDATE SET {update}",
-                params,
-            )
+    """Add `deltas` (key → values) to the rows, inserting the missing ones; in key order."""
+    rows = [(*key, *values) for key, values in sorted(deltas.items()) if any(values)]
+    running_totals.add_to_rows(model, key_fields, value_fields, rows)
 
 
 # --- What the services call -------------------------------------------------------------------------

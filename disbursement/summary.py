@@ -29,7 +29,6 @@ benchmark times against the ORM path (`disbursement.selectors.progress_for_unit`
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import datetime
 from collections import defaultdict
@@ -39,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 
+from ethnic_portal import running_totals
 from geography.models import AdministrativeUnit
 
 from .models import Allocation, Disbursement, LedgerMonthSummary, LedgerSummary, PlanLine
@@ -180,51 +180,20 @@ class _Changes:
             cell[0] += values[0]
             cell[1] += values[1]
 
-    def apply(self) -> None:
+    def flush(self) -> None:
         lines = [
             (*key, *values)
             for key, values in sorted(self.lines.items())
             if any(values[: len(LINE_MEASURES)]) or values[-1] is not None
         ]
         months = [(*key, *values) for key, values in sorted(self.months.items()) if any(values)]
-        _upsert(LedgerSummary, LINE_KEY, (*LINE_MEASURES, "last_date"), lines, latest=("last_date",))
-        _upsert(LedgerMonthSummary, MONTH_KEY, MONTH_MEASURES, months)
-
-
-def _upsert(model, key: tuple, measures: tuple, rows: list[tuple], latest: tuple = ()) -> None:
-    """Add each row's measures to the stored row of its key (inserting it if new), in the order given (sorted by
-    key, the one lock order). Columns in `latest` keep the later date instead of a sum."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = [*key, *measures]
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    updates = []
-    for name in measures:
-        column = connection.ops.quote_name(name)
-        if name in latest:
-            updates.append(
-                f"{column} = CASE WHEN excluded.{column} IS NOT NULL AND ({table}.{column} IS NULL OR "
-                f"excluded.{column} > {table}.{column}) THEN excluded.{column} ELSE {table}.{column} END"
-            )
-        else:
-            updates.append(f"{column} = {table}.{column} + excluded.{column}")
-    placeholder = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    conflict = ", ".join(connection.ops.quote_name(c) for c in key)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            cursor.execute(
-                f"INSERT INTO {table} ({quoted}) VALUES {', '.join([placeholder] * len(chunk))} "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {', '.join(updates)}",
-                [value for row in chunk for value in row],
-            )
+        running_totals.add_to_rows(LedgerSummary, LINE_KEY, (*LINE_MEASURES, "last_date"), lines, latest=("last_date",))
+        running_totals.add_to_rows(LedgerMonthSummary, MONTH_KEY, MONTH_MEASURES, months)
 
 
 _deferred: contextvars.ContextVar[_Changes | None] = contextvars.ContextVar("ledger_summary_deferred", default=None)
 
 
-@contextlib.contextmanager
 def deferred():
     """Collect the summary differences of every write inside the block and apply them once, at its end.
 
@@ -232,18 +201,7 @@ def deferred():
     lock as it goes and the summary rows only at the end, in key order, so it never waits for an allocation while
     it holds a summary row another writer needs. Nested blocks join the outer one. Leaving the block by an
     exception drops the differences (the transaction rolls back with them)."""
-    if _deferred.get() is not None:
-        yield
-        return
-    changes = _Changes()
-    token = _deferred.set(changes)
-    try:
-        yield
-    except BaseException:
-        _deferred.reset(token)
-        raise
-    _deferred.reset(token)
-    changes.apply()
+    return running_totals.deferred(_deferred, _Changes)
 
 
 def _ancestor_ids(path: str, cache: dict) -> list[int]:
@@ -273,7 +231,7 @@ def record(before: Snapshot | None, after: Snapshot | None) -> None:
     if pending is not None:
         pending.merge(changes)
     else:
-        changes.apply()
+        changes.flush()
 
 
 # --- Rebuilding from the raw rows -----------------------------------------------------------------
