@@ -194,3 +194,38 @@ def test_migrations_match_the_models():
         "makemigrations", "--check", "--dry-run", env_extra={"DJANGO_SETTINGS_MODULE": "ethnic_portal.settings_test"}
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _catalogue_entries(path: Path) -> list[tuple[list[str], str, str]]:
+    """(flags, msgid, msgstr) of each entry of a .po file; plural entries give their first form."""
+    entries = []
+    for block in path.read_text(encoding="utf-8").split("\n\n"):
+        flags, parts, current = [], {"msgid": [], "msgstr": []}, None
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                flags += [flag.strip() for flag in line[2:].split(",")]
+            elif line.startswith(("msgid ", "msgstr ", "msgstr[0] ")):
+                current = "msgid" if line.startswith("msgid ") else "msgstr"
+                parts[current].append(line.split(" ", 1)[1])
+            elif line.startswith(("msgid_plural ", "msgstr[")):
+                current = None
+            elif line.startswith('"') and current:
+                parts[current].append(line)
+        if parts["msgid"]:
+            text = {key: "".join(eval(piece) for piece in pieces) for key, pieces in parts.items()}  # noqa: S307
+            entries.append((flags, text["msgid"], text["msgstr"]))
+    return entries
+
+
+def test_the_english_catalogue_is_complete_and_compiled():
+    """Every Vietnamese text has its English one, none is a guess (fuzzy), and the compiled .mo says the same."""
+    import gettext
+
+    po = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    entries = [entry for entry in _catalogue_entries(po) if entry[1]]  # the header has an empty msgid
+    assert len(entries) > 1000
+    assert [msgid for flags, msgid, _ in entries if "fuzzy" in flags] == []
+    assert [msgid for _flags, msgid, msgstr in entries if not msgstr] == []
+    with open(po.with_suffix(".mo"), "rb") as compiled:
+        catalogue = gettext.GNUTranslations(compiled)
+    assert [msgid for _flags, msgid, msgstr in entries if catalogue.gettext(msgid) != msgstr] == []
