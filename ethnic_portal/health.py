@@ -1,8 +1,17 @@
 """Health of the portal's services, for the status page and container health checks."""
 
+import concurrent.futures
+import threading
+import time
+import uuid
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils.translation import gettext
+
+from .formatting import format_number
 
 
 def check_database() -> tuple[bool, str]:
@@ -24,15 +33,55 @@ def check_cache() -> tuple[bool, str]:
     return ok, cache.__class__.__name__
 
 
-def check_worker(timeout: float = 3.0) -> tuple[bool, str]:
-    """Round trip of ping_task through the broker (in-process when no broker is configured)."""
+def check_worker(timeout: float = 5.0) -> tuple[bool, str]:
+    """Round trip of ping_task through the broker to a worker and back through the database (in-process when no
+    broker is configured), given up after `timeout` seconds whatever the broker does.
+
+    The task is sent from a thread of its own: on a Redis that accepts connections and never answers, the send
+    gives up only after its tries (settings CELERY_TASK_PUBLISH_RETRY_POLICY), and the status page must not wait for
+    them. The answer is read from the database (WorkerPing), not from Celery's result store: the store's
+    subscriptions, left behind by an answer that never came, retried their reconnection to a frozen Redis for 12 s
+    and more, in whichever request next collected them."""
+    from .models import WorkerPing
     from .tasks import ping_task
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         result = ping_task.apply().get()
         return True, f"in-process ({result['units']})"
+    end = time.monotonic() + timeout
+    token = uuid.uuid4()
+    sent: concurrent.futures.Future = concurrent.futures.Future()
+    # A daemon thread: one still trying the broker neither holds up the process's exit nor the request.
+    threading.Thread(target=_send_ping, args=(sent, token, timeout), name="health-ping", daemon=True).start()
     try:
-        result = ping_task.apply_async(expires=timeout).get(timeout=timeout)
-    except Exception as exc:  # noqa: BLE001
+        sent.result(timeout=max(0.0, end - time.monotonic()))
+    except concurrent.futures.TimeoutError:
+        return False, _no_answer(timeout)
+    except Exception as exc:  # noqa: BLE001 - the broker refused the task: the queue is down
         return False, exc.__class__.__name__
-    return True, f"worker ({result['units']})"
+    while True:
+        answer = WorkerPing.objects.filter(token=token).values("units").first()
+        if answer is not None:
+            return True, f"worker ({answer['units']})"
+        if time.monotonic() >= end:
+            return False, _no_answer(timeout)
+        time.sleep(min(POLL_SECONDS, max(0.0, end - time.monotonic())))
+
+
+POLL_SECONDS = 0.1
+
+
+def _send_ping(sent: concurrent.futures.Future, token: uuid.UUID, timeout: float) -> None:
+    from .tasks import ping_task
+
+    try:
+        ping_task.apply_async(kwargs={"token": str(token)}, expires=timeout)
+    except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+        sent.set_exception(exc)
+    else:
+        sent.set_result(None)
+
+
+def _no_answer(timeout: float) -> str:
+    seconds = format_number(Decimal(str(timeout)), 0 if timeout == int(timeout) else 1)
+    return gettext("không trả lời trong %(seconds)s giây") % {"seconds": seconds}

@@ -96,3 +96,22 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return str(self.counter)
+
+
+class WorkerPing(models.Model):
+    """A Celery worker's answer to the status page's ping (ethnic_portal.health.check_worker), written by
+    ethnic_portal.tasks.ping_task. The answer goes through the database the web process and the worker share, not
+    through Celery's result store, whose subscriptions a frozen Redis can hold for many seconds. Rows live minutes."""
+
+    token = models.UUIDField(_("mã lần kiểm tra"), unique=True)
+    answered_at = models.DateTimeField(_("thời điểm trả lời"), auto_now_add=True, db_index=True)
+    worker = models.CharField(_("tiến trình xử lý"), max_length=255, blank=True)
+    database_name = models.CharField(_("cơ sở dữ liệu"), max_length=255, blank=True)
+    units = models.PositiveIntegerField(_("số đơn vị hành chính"))
+
+    class Meta:
+        verbose_name = _("trả lời kiểm tra hàng đợi")
+        verbose_name_plural = _("trả lời kiểm tra hàng đợi")
+
+    def __str__(self):
+        return f"{self.worker} {self.answered_at:%Y-%m-%d %H:%M:%S}"

@@ -263,11 +263,12 @@ SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip() or None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "").strip() or (
-    CELERY_BROKER_URL if CELERY_BROKER_URL and CELERY_BROKER_URL.startswith("redis") else None
-)
+# No result store: every task keeps its state in the database (report and export jobs, the status page's
+# WorkerPing) and nothing waits on a task's result. Celery's Redis result store subscribed each call to its answer,
+# and a frozen Redis held those subscriptions for 12 s and more in whichever request collected them.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
@@ -281,11 +282,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # again when Redis is back (reports.services.requeue_waiting, every CELERY_REQUEUE_SECONDS).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
-CELERY_REDIS_SOCKET_TIMEOUT = 3
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
-    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-}
 # A task whose worker died without acknowledging it (killed, out of memory) goes back to the queue after this many
 # seconds. Longer than any task (CELERY_TASK_TIME_LIMIT) and any retry countdown; the fault tests set it short.
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)

@@ -1,17 +1,34 @@
+from datetime import timedelta
+
 from celery import shared_task
 from django.db import connection
+from django.utils import timezone
 
 from geography.models import AdministrativeUnit
 
+PING_KEEP_MINUTES = 10
 
-@shared_task(name="ethnic_portal.ping_task")
-def ping_task() -> dict:
-    """Health check of the worker: it answers and reaches the same database as the web process."""
-    return {
+
+@shared_task(bind=True, name="ethnic_portal.ping_task", ignore_result=True)
+def ping_task(self, token: str | None = None) -> dict:
+    """Health check of the worker: it answers and reaches the same database as the web process. With a token (the
+    status page's check), the answer is written to the database (WorkerPing), where the asking process reads it."""
+    from .models import WorkerPing
+
+    answer = {
         "database": connection.vendor,
         "database_name": str(connection.settings_dict["NAME"]),
         "units": AdministrativeUnit.objects.unscoped_for_system().count(),
     }
+    if token:
+        WorkerPing.objects.filter(answered_at__lt=timezone.now() - timedelta(minutes=PING_KEEP_MINUTES)).delete()
+        WorkerPing.objects.create(
+            token=token,
+            worker=self.request.hostname or "",
+            database_name=answer["database_name"][:255],
+            units=answer["units"],
+        )
+    return answer
 
 
 @shared_task(

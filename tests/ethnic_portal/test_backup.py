@@ -37,7 +37,6 @@ ON_POSTGRES = urlsplit(POSTGRES_URL).scheme in {"postgres", "postgresql"}
 # Variables of the test run that must not reach the scratch portal (it builds reports in-process, caches nothing).
 NOT_PASSED = {
     "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
     "CACHE_URL",
     "PORTAL_TEST_MEDIA_ROOT",
     "DJANGO_SETTINGS_MODULE",
