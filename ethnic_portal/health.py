@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils.translation import gettext
 
 from .formatting import format_number
@@ -60,7 +60,10 @@ def check_worker(timeout: float = 5.0) -> tuple[bool, str]:
     except Exception as exc:  # noqa: BLE001 - the broker refused the task: the queue is down
         return False, exc.__class__.__name__
     while True:
-        answer = WorkerPing.objects.filter(token=token).values("units").first()
+        try:
+            answer = WorkerPing.objects.filter(token=token).values("units").first()
+        except DatabaseError as exc:  # the answer cannot be read: the database check says why
+            return False, exc.__class__.__name__
         if answer is not None:
             return True, f"worker ({answer['units']})"
         if time.monotonic() >= end:

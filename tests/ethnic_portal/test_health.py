@@ -93,3 +93,14 @@ def _close_connection():
     from django.db import connection
 
     connection.close()
+
+
+def test_a_database_that_cannot_be_read_is_named(broker, db, monkeypatch):
+    from django.db import OperationalError
+
+    def fail(**lookups):
+        raise OperationalError("the database went away")
+
+    broker(lambda kwargs: None)
+    monkeypatch.setattr(WorkerPing.objects, "filter", fail)
+    assert health.check_worker(timeout=5) == (False, "OperationalError")
