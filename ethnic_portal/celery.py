@@ -9,6 +9,9 @@ import os
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ethnic_portal.settings")
+# No result store (settings CELERY_RESULT_BACKEND = None: tasks keep their state in the database). Celery would read
+# this variable before the settings, so an old environment could bring the store back: it is dropped here.
+os.environ.pop("CELERY_RESULT_BACKEND", None)
 
 app = Celery("ethnic_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -2,9 +2,9 @@
 
 import concurrent.futures
 import threading
-import time
 import uuid
 from decimal import Decimal
+from time import monotonic, sleep
 
 from django.conf import settings
 from django.core.cache import cache
@@ -46,15 +46,18 @@ def check_worker(timeout: float = 5.0) -> tuple[bool, str]:
     from .tasks import ping_task
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        result = ping_task.apply().get()
+        try:
+            result = ping_task.apply().get()
+        except Exception as exc:  # noqa: BLE001 - the task failed in-process (its database): named, not a 500
+            return False, exc.__class__.__name__
         return True, f"in-process ({result['units']})"
-    end = time.monotonic() + timeout
+    end = monotonic() + timeout
     token = uuid.uuid4()
     sent: concurrent.futures.Future = concurrent.futures.Future()
     # A daemon thread: one still trying the broker neither holds up the process's exit nor the request.
     threading.Thread(target=_send_ping, args=(sent, token, timeout), name="health-ping", daemon=True).start()
     try:
-        sent.result(timeout=max(0.0, end - time.monotonic()))
+        sent.result(timeout=max(0.0, end - monotonic()))
     except concurrent.futures.TimeoutError:
         return False, _no_answer(timeout)
     except Exception as exc:  # noqa: BLE001 - the broker refused the task: the queue is down
@@ -66,9 +69,9 @@ def check_worker(timeout: float = 5.0) -> tuple[bool, str]:
             return False, exc.__class__.__name__
         if answer is not None:
             return True, f"worker ({answer['units']})"
-        if time.monotonic() >= end:
+        if monotonic() >= end:
             return False, _no_answer(timeout)
-        time.sleep(min(POLL_SECONDS, max(0.0, end - time.monotonic())))
+        sleep(min(POLL_SECONDS, max(0.0, end - monotonic())))
 
 
 POLL_SECONDS = 0.1
