@@ -286,6 +286,21 @@ def disbursed_total(allocation: Allocation, *, exclude_pk=None) -> int:
     return rows.aggregate(total=Sum("amount"))["total"] or 0
 
 
+def _check_plan_fits(allocation: Allocation, amount: int, field: str) -> None:
+    """An allocation's amount may not fall below its monthly plan (plan_set keeps the plan within the amount)."""
+    planned = PlanLine.objects.filter(allocation=allocation).aggregate(total=Sum("amount"))["total"] or 0
+    if amount < planned:
+        raise ValidationError(
+            {
+                field: _(
+                    "Số vốn %(amount)s đồng nhỏ hơn tổng kế hoạch giải ngân theo tháng (%(planned)s đồng): "
+                    "giảm kế hoạch tháng trước."
+                )
+                % {"amount": format_vnd(amount), "planned": format_vnd(planned)}
+            }
+        )
+
+
 def _check_duplicate(fields: dict, *, exclude_pk=None) -> None:
     duplicates = Allocation.objects.filter(carried_from__isnull=True, **fields).order_by()
     if exclude_pk:
@@ -402,6 +417,7 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
         raise ValidationError(
             {"amount": _("Số vốn không được nhỏ hơn số đã giải ngân (%(spent)s đồng).") % {"spent": format_vnd(spent)}}
         )
+    _check_plan_fits(allocation, values["amount"], "amount")
     if allocation.disbursements.exists() and values["year"] != allocation.year:
         raise ValidationError({"year": _("Phân bổ đã có giải ngân nên không đổi được năm ngân sách.")})
     if values["unit"].pk != allocation.unit_id or values["year"] != allocation.year:
@@ -486,6 +502,7 @@ def allocation_adjust(
                 % {"spent": format_vnd(spent)}
             }
         )
+    _check_plan_fits(allocation, new_amount, "new_amount")
     adjustment = AllocationAdjustment.objects.create(
         allocation=allocation,
         previous_amount=allocation.amount,
@@ -694,6 +711,11 @@ def plan_set(*, actor, allocation: Allocation, months: dict[int, int]) -> list[P
     """Replace the allocation's monthly plan. `months` maps 1–12 to planned đồng (0 or absent: nothing planned)."""
     allocation = _lock_allocation(allocation)
     _require_write(actor, allocation.unit)
+    if hasattr(allocation, "carried_to"):
+        raise ValidationError(
+            _("Phân bổ này đã chuyển nguồn sang năm %(year)s: lập kế hoạch tháng cho phân bổ năm %(year)s.")
+            % {"year": allocation.carried_to.year}
+        )
     errors: dict[str, list[str]] = {}
     for month, amount in months.items():
         field = f"month_{month}"
@@ -789,8 +811,16 @@ def carry_over(
         errors["decision_date"] = [_("Phải nhập ngày quyết định chuyển nguồn.")]
     elif decision_date > clock.today():
         errors["decision_date"] = [_("Ngày quyết định không được sau hôm nay.")]
+    elif decision_date.year != from_year + 1:
+        # Balances are known once the year has ended, and the carried rows are allocations of the next year.
+        errors["decision_date"] = [
+            _("Quyết định chuyển nguồn của năm %(year)s phải ban hành trong năm %(next)s.")
+            % {"year": from_year, "next": from_year + 1}
+        ]
     if not (decision_body or "").strip():
         errors["decision_body"] = [_("Phải nhập cơ quan ban hành quyết định.")]
+    if province.level != Level.PROVINCE:
+        errors["province"] = [_("Chuyển nguồn làm cho cả tỉnh, không cho từng huyện hay xã.")]
     if not BudgetYear.objects.filter(year=from_year + 1).exists():
         errors["from_year"] = [_("Năm %(year)s không thuộc Chương trình.") % {"year": from_year + 1}]
     if errors:

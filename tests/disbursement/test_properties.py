@@ -705,6 +705,8 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = (INVALID, reason)
         elif new.amount < spent:
             expected = (INVALID, "below the disbursed total")
+        elif new.amount < sum(self.plans.get(a.pk, {}).values()):
+            expected = (INVALID, "below the monthly plan")
         elif spent and new.year != a.year:
             expected = (INVALID, "year of a disbursed allocation")
         elif (new.unit, new.year) != (a.unit, a.year) and (
@@ -764,6 +766,8 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = (INVALID, reason)
         elif new_amount < spent:
             expected = (INVALID, "below the disbursed total")
+        elif new_amount < sum(self.plans.get(a.pk, {}).values()):
+            expected = (INVALID, "below the monthly plan")
         else:
             expected = (OK, "")
         adjustment = self.write(
@@ -939,6 +943,8 @@ class LedgerMachine(RuleBasedStateMachine):
         changed = sorted(m for m in set(existing) | set(months) if existing.get(m, 0) != months.get(m, 0))
         if not self.can_write(actor, a.unit):
             expected = (DENIED, "out of scope or read-only")
+        elif a.carried_to:
+            expected = (INVALID, "carried over: the plan belongs to the next year's row")
         elif bad:
             expected = (INVALID, f"bad months {bad}")
         elif sum(months.values()) > a.amount:
@@ -964,17 +970,21 @@ class LedgerMachine(RuleBasedStateMachine):
         actor=actors,
         from_year=st.sampled_from([2024, 2024, 2024, 2023, 2030]),
         decision_no=decision_numbers,
-        decision_day=days,
+        # ("next", n): n days into the year the balances go to (a carry-over is decided once its year has ended).
+        decision_day=mostly(st.tuples(st.just("next"), st.integers(0, 90)), days, times=2),
         decision_body=bodies,
     )
     def carry_over(self, actor, from_year, decision_no, decision_day, decision_body):
         actor = self.who(actor, lambda name: self.role(name).approves and self.in_scope(name, "06"))
-        day = self.day(decision_day)
+        next_year = decision_day[0] == "next"
+        day = D(from_year + 1, 1, 1) + decision_day[1] * DAY if next_year else self.day(decision_day)
         errors = []
         if blank(decision_no):
             errors.append("decision_no")
         if day > self.today:
             errors.append("decision_date in the future")
+        elif day.year != from_year + 1:
+            errors.append("decision_date outside the year the balances go to")
         if blank(decision_body):
             errors.append("decision_body")
         if from_year + 1 not in BUDGET_YEARS:
@@ -1219,6 +1229,9 @@ class LedgerMachine(RuleBasedStateMachine):
         spent = dict(Disbursement.objects.values_list("allocation").annotate(total=Sum("amount")).order_by())
         for pk, amount in Allocation.objects.values_list("pk", "amount"):
             assert spent.get(pk, 0) <= amount, f"allocation {pk}: {spent.get(pk, 0)} disbursed of {amount}"
+        planned = dict(PlanLine.objects.values_list("allocation").annotate(total=Sum("amount")).order_by())
+        for pk, amount in Allocation.objects.values_list("pk", "amount"):
+            assert planned.get(pk, 0) <= amount, f"allocation {pk}: {planned.get(pk, 0)} planned of {amount}"
         listed = selectors.allocation_list(user=self.user("tinh"))
         assert not listed.filter(remaining__lt=0).exists()
 

@@ -515,6 +515,65 @@ def test_carry_over_refuses_a_locked_next_year_a_future_date_and_no_issuing_body
     assert not Allocation.objects.filter(year=2025).exists()
 
 
+def test_the_amount_may_not_fall_below_the_monthly_plan(make_allocation, district_user, province_user):
+    allocation = make_allocation(amount=1_000)
+    services.plan_set(actor=district_user, allocation=allocation, months={3: 200, 9: 500})
+    decision = {"decision_no": "45/QĐ-UBND", "decision_date": datetime.date(2024, 6, 1), "decision_body": "UBND tỉnh"}
+    with pytest.raises(ValidationError) as error:
+        services.allocation_adjust(actor=province_user, allocation=allocation, new_amount=699, **decision)
+    assert messages_of(error) == {
+        "new_amount": [
+            "Số vốn 699 đồng nhỏ hơn tổng kế hoạch giải ngân theo tháng (700 đồng): giảm kế hoạch tháng trước."
+        ]
+    }
+    with pytest.raises(ValidationError) as error:
+        services.allocation_update(actor=district_user, allocation=allocation, amount=600)
+    assert list(messages_of(error)) == ["amount"]
+    allocation.refresh_from_db()
+    assert allocation.amount == 1_000
+    assert not AllocationAdjustment.objects.exists()
+    services.allocation_adjust(actor=province_user, allocation=allocation, new_amount=700, **decision)  # equal: fits
+    services.plan_set(actor=district_user, allocation=allocation, months={3: 200})
+    services.allocation_update(actor=district_user, allocation=allocation, amount=200)
+    assert Allocation.objects.get(pk=allocation.pk).amount == 200
+
+
+def test_carry_over_is_decided_after_the_year_and_for_a_whole_province(make_allocation, province_user, clock):
+    source = make_allocation(amount=1_000)
+    clock(datetime.date(2025, 1, 10))
+    with pytest.raises(ValidationError) as error:
+        _carry(province_user, decision_date=datetime.date(2024, 12, 31))  # the year has not ended
+    assert messages_of(error) == {
+        "decision_date": ["Quyết định chuyển nguồn của năm 2024 phải ban hành trong năm 2025."]
+    }
+    with pytest.raises(ValidationError) as error:
+        services.carry_over(
+            actor=province_user,
+            province=unit("061"),
+            from_year=2024,
+            decision_no="01/QĐ-UBND",
+            decision_date=datetime.date(2025, 1, 5),
+            decision_body="UBND tỉnh Bắc Kạn",
+        )
+    assert list(messages_of(error)) == ["province"]
+    assert not Allocation.objects.filter(year=2025).exists()
+    [carried] = _carry(province_user)
+    assert carried.carried_from == source
+
+
+def test_the_monthly_plan_of_a_carried_balance_is_set_on_the_next_year_row(
+    make_allocation, district_user, province_user, clock
+):
+    source = make_allocation(amount=1_000)
+    clock(datetime.date(2025, 1, 10))
+    [carried] = _carry(province_user)
+    with pytest.raises(ValidationError, match="đã chuyển nguồn sang năm 2025: lập kế hoạch tháng cho phân bổ năm 2025"):
+        services.plan_set(actor=district_user, allocation=source, months={12: 100})
+    assert not PlanLine.objects.exists()
+    services.plan_set(actor=district_user, allocation=carried, months={3: 1_000})
+    assert list(PlanLine.objects.values_list("allocation_id", "amount")) == [(carried.pk, 1_000)]
+
+
 def test_a_carried_balance_keeps_its_year_line_and_amount(make_allocation, province_user, clock):
     make_allocation(amount=1_000)
     clock(datetime.date(2025, 1, 10))

@@ -721,6 +721,33 @@ def test_carry_over_runs_once(make_allocation, client_as, province_user, distric
     assert Allocation.objects.filter(year=2025).count() == 2
 
 
+def test_a_carry_over_decided_before_the_year_ended_is_refused_on_its_field(
+    make_allocation, client_as, province_user, clock
+):
+    a = make_allocation(amount=1_000)
+    clock(datetime.date(2025, 1, 10))
+    client = client_as(province_user)
+    data = {
+        "from_year": "2024",
+        "decision_no": "01/QĐ-UBND",
+        "decision_date": "2024-12-31",
+        "decision_body": "UBND tỉnh Bắc Kạn",
+    }
+    response = client.post(reverse("disbursement:carry_over"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["decision_date"] == [
+        "Quyết định chuyển nguồn của năm 2024 phải ban hành trong năm 2025."
+    ]
+    assert not Allocation.objects.filter(year=2025).exists()
+    client.post(reverse("disbursement:carry_over"), {**data, "decision_date": "2025-01-05"})
+    detail = client.get(a.get_absolute_url()).text
+    assert "Số dư đã chuyển nguồn sang năm 2025." in detail
+    for name in ("plan_edit", "allocation_adjust", "allocation_edit", "allocation_delete"):
+        assert reverse(f"disbursement:{name}", args=[a.pk]) not in detail  # the balance lives on next year's row
+    carried = Allocation.objects.get(year=2025)
+    assert reverse("disbursement:plan_edit", args=[carried.pk]) in client.get(carried.get_absolute_url()).text
+
+
 # --- Progress --------------------------------------------------------------------------------------
 
 
