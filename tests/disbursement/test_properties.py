@@ -734,7 +734,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(
         actor=actors,
         index=picks,
-        new_amount=st.one_of(allocation_amounts, st.tuples(st.just("rem"), st.integers(-1, 1))),
+        # ("plan", d): the monthly plan's total plus d, to hit that boundary too.
+        new_amount=st.one_of(allocation_amounts, st.tuples(st.sampled_from(["rem", "plan"]), st.integers(-1, 1))),
         decision_no=decision_numbers,
         decision_day=days,
         decision_body=bodies,
@@ -743,6 +744,9 @@ class LedgerMachine(RuleBasedStateMachine):
         a = self.pick(self.allocs, index)
         actor = self.who(actor, lambda name: self.can_write(name, a.unit))
         spent = self.spent(a.pk)
+        planned = sum(self.plans.get(a.pk, {}).values())
+        if isinstance(new_amount, tuple) and new_amount[0] == "plan":
+            new_amount = planned + new_amount[1]
         new_amount = self.amount(new_amount, spent)
         day = self.day(decision_day)
         errors = []
@@ -766,7 +770,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = (INVALID, reason)
         elif new_amount < spent:
             expected = (INVALID, "below the disbursed total")
-        elif new_amount < sum(self.plans.get(a.pk, {}).values()):
+        elif new_amount < planned:
             expected = (INVALID, "below the monthly plan")
         else:
             expected = (OK, "")
