@@ -287,7 +287,10 @@ def disbursed_total(allocation: Allocation, *, exclude_pk=None) -> int:
 
 
 def _check_plan_fits(allocation: Allocation, amount: int, field: str) -> None:
-    """An allocation's amount may not fall below its monthly plan (plan_set keeps the plan within the amount)."""
+    """An allocation's amount may not fall below its monthly plan (plan_set keeps the plan within the amount). Only
+    a lower amount is checked: an entry corrected without touching its amount costs no query."""
+    if amount >= allocation.amount:
+        return
     planned = PlanLine.objects.filter(allocation=allocation).aggregate(total=Sum("amount"))["total"] or 0
     if amount < planned:
         raise ValidationError(

@@ -13,6 +13,8 @@ from django.utils.translation import gettext
 
 from .formatting import format_number
 
+POLL_SECONDS = 0.1  # how often the status page looks for the worker's answer
+
 
 def check_database() -> tuple[bool, str]:
     try:
@@ -72,9 +74,6 @@ def check_worker(timeout: float = 5.0) -> tuple[bool, str]:
         if monotonic() >= end:
             return False, _no_answer(timeout)
         sleep(min(POLL_SECONDS, max(0.0, end - monotonic())))
-
-
-POLL_SECONDS = 0.1
 
 
 def _send_ping(sent: concurrent.futures.Future, token: uuid.UUID, timeout: float) -> None:
